@@ -1,0 +1,141 @@
+"""Apply the SQL files in `migrations/` in order, once each, recorded in a table.
+
+Several service instances may start at once: a PostgreSQL advisory lock lets one of
+them apply what is pending while the others wait, then find nothing left to do.
+Run `python -m {{ cookiecutter.__package }}.migrate` to apply them without starting the service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
+
+import asyncpg
+
+from .settings import get_settings
+
+# Any fixed 64-bit number works; it only has to be the same for every instance.
+MIGRATION_LOCK_ID = 0x7A5C_0001
+# Migrations may rebuild large tables: they get far longer than a request's statements.
+MIGRATION_TIMEOUT = 600.0
+FILE_NAME = re.compile(r"^(?P<version>\d{4})_(?P<name>[a-z0-9_]+)\.sql$")
+
+CREATE_HISTORY_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version integer PRIMARY KEY,
+    name text NOT NULL,
+    checksum text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+)
+"""
+
+
+class MigrationError(Exception):
+    """The migration files and the database's history do not agree."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One SQL file of the migrations package."""
+
+    version: int
+    name: str
+    sql: str
+
+    @property
+    def file_name(self) -> str:
+        """The name of the file the migration comes from."""
+        return f"{self.version:04d}_{self.name}.sql"
+
+    @property
+    def checksum(self) -> str:
+        """Fingerprint of the SQL, to notice files edited after they were applied."""
+        return hashlib.sha256(self.sql.encode()).hexdigest()
+
+
+def load_migrations(directory: Traversable | None = None) -> list[Migration]:
+    """Read the migration files (by default those shipped in the package), ordered by version."""
+    directory = directory or resources.files(f"{__package__}.migrations")
+    migrations = []
+    for entry in directory.iterdir():
+        if not entry.name.endswith(".sql"):
+            continue
+        match = FILE_NAME.match(entry.name)
+        if match is None:
+            msg = f"migration file {entry.name!r} is not named NNNN_description.sql"
+            raise MigrationError(msg)
+        migrations.append(
+            Migration(int(match["version"]), match["name"], entry.read_text(encoding="utf-8"))
+        )
+    migrations.sort(key=lambda migration: migration.version)
+    versions = [migration.version for migration in migrations]
+    if len(set(versions)) != len(versions):
+        msg = f"two migration files share a version number: {versions}"
+        raise MigrationError(msg)
+    return migrations
+
+
+async def apply_migrations(
+    connection: asyncpg.Connection | asyncpg.pool.PoolConnectionProxy,
+    migrations: list[Migration] | None = None,
+) -> list[Migration]:
+    """Apply the pending migrations, each in its own transaction; return those applied."""
+    migrations = load_migrations() if migrations is None else migrations
+    await connection.execute(
+        "SELECT pg_advisory_lock($1)", MIGRATION_LOCK_ID, timeout=MIGRATION_TIMEOUT
+    )
+    try:
+        await connection.execute(CREATE_HISTORY_TABLE)
+        rows = await connection.fetch("SELECT version, checksum FROM schema_migrations")
+        applied = {row["version"]: row["checksum"] for row in rows}
+        pending = []
+        for migration in migrations:
+            if migration.version not in applied:
+                pending.append(migration)
+            elif applied[migration.version] != migration.checksum:
+                msg = f"migration {migration.file_name} changed after it was applied"
+                raise MigrationError(msg)
+        for migration in pending:
+            async with connection.transaction():
+                await connection.execute(migration.sql, timeout=MIGRATION_TIMEOUT)
+                await connection.execute(
+                    "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                    migration.version,
+                    migration.name,
+                    migration.checksum,
+                )
+        return pending
+    finally:
+        await connection.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_ID)
+
+
+async def migrate() -> list[Migration]:
+    """Apply the pending migrations to the database the settings name."""
+    settings = get_settings()
+    connection = await asyncpg.connect(
+        settings.database_url.get_secret_value(), timeout=settings.db_connect_timeout
+    )
+    try:
+        return await apply_migrations(connection)
+    finally:
+        await connection.close()
+
+
+def report(applied: list[Migration]) -> None:
+    """Say which migrations were applied."""
+    for migration in applied:
+        print(f"applied {migration.file_name}")
+    print(f"{len(applied)} migration(s) applied")
+
+
+def main() -> None:
+    """Apply the pending migrations to the database in DATABASE_URL."""
+    report(asyncio.run(migrate()))
+
+
+if __name__ == "__main__":
+    main()

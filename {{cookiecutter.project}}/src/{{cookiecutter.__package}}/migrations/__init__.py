@@ -1,0 +1,1 @@
+"""Ordered plain-SQL schema migrations: `NNNN_description.sql`, applied once each."""

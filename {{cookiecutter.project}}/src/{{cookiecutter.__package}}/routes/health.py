@@ -1,0 +1,23 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from ..dependencies import DatabaseDep
+from ..errors import UNAVAILABLE_RESPONSE
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health")
+async def health() -> dict[str, str]:
+    """Liveness: answers 200 while the process runs, whatever the database does."""
+    return {"status": "ok"}
+
+
+@router.get("/ready", responses=UNAVAILABLE_RESPONSE)
+async def ready(database: DatabaseDep) -> dict[str, str]:
+    """Readiness: 200 when the database answers `SELECT 1`, 503 otherwise."""
+    await database.ping()
+    return {"status": "ready"}

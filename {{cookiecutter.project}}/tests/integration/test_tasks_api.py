@@ -1,0 +1,97 @@
+"""The task API against a real PostgreSQL: what the API says is what the table holds."""
+
+from __future__ import annotations
+
+import asyncpg
+import httpx2
+import pytest
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_created_task_is_stored(
+    client: httpx2.AsyncClient, connection: asyncpg.Connection
+) -> None:
+    response = await client.post("/tasks", json={"title": "Persist me", "completed": True})
+
+    assert response.status_code == 201
+    task = response.json()
+    row = await connection.fetchrow("SELECT title, completed FROM tasks WHERE id = $1", task["id"])
+    assert row is not None
+    assert dict(row) == {"title": "Persist me", "completed": True}
+
+
+async def test_ready_when_the_database_answers(client: httpx2.AsyncClient) -> None:
+    response = await client.get("/ready")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready"}
+
+
+async def test_ids_are_assigned_by_the_server(client: httpx2.AsyncClient) -> None:
+    ids = [
+        (await client.post("/tasks", json={"title": f"task {number}"})).json()["id"]
+        for number in range(3)
+    ]
+
+    assert len(set(ids)) == 3
+    assert ids == sorted(ids)
+
+
+async def test_task_round_trip(client: httpx2.AsyncClient, connection: asyncpg.Connection) -> None:
+    created = (await client.post("/tasks", json={"title": "Round trip"})).json()
+    url = f"/tasks/{created['id']}"
+
+    assert (await client.get(url)).json() == created
+
+    updated = await client.patch(url, json={"title": "Renamed", "completed": True})
+    assert updated.status_code == 200
+    assert updated.json() == {**created, "title": "Renamed", "completed": True}
+    assert (await client.get(url)).json() == updated.json()
+
+    assert (await client.delete(url)).status_code == 204
+    assert (await client.get(url)).status_code == 404
+    assert await connection.fetchval("SELECT count(*) FROM tasks") == 0
+
+
+async def test_unknown_ids_are_not_found(client: httpx2.AsyncClient) -> None:
+    assert (await client.get("/tasks/999")).status_code == 404
+    assert (await client.patch("/tasks/999", json={"completed": True})).status_code == 404
+    assert (await client.delete("/tasks/999")).status_code == 404
+    # The largest bigint is a valid id that names no task.
+    assert (await client.get(f"/tasks/{2**63 - 1}")).status_code == 404
+
+
+async def test_blank_title_is_refused_and_nothing_is_stored(
+    client: httpx2.AsyncClient, connection: asyncpg.Connection
+) -> None:
+    response = await client.post("/tasks", json={"title": " "})
+
+    assert response.status_code == 400
+    assert await connection.fetchval("SELECT count(*) FROM tasks") == 0
+
+
+async def test_list_pages_through_the_table(client: httpx2.AsyncClient) -> None:
+    titles = [f"task {number}" for number in range(7)]
+    for title in titles:
+        await client.post("/tasks", json={"title": title})
+
+    pages = [
+        (await client.get("/tasks", params={"limit": 3, "offset": offset})).json()
+        for offset in (0, 3, 6, 9)
+    ]
+
+    assert [[task["title"] for task in page] for page in pages] == [
+        titles[0:3],
+        titles[3:6],
+        titles[6:7],
+        [],
+    ]
+
+
+async def test_unicode_titles_come_back_unchanged(client: httpx2.AsyncClient) -> None:
+    title = "Ünïcödé ✓ 🐍 tab\there \u200b"
+
+    created = (await client.post("/tasks", json={"title": title})).json()
+
+    assert (await client.get(f"/tasks/{created['id']}")).json()["title"] == title

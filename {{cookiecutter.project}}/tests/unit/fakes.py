@@ -1,0 +1,49 @@
+"""Test doubles for the service's dependencies."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from {{ cookiecutter.__package }}.database import DatabaseUnavailableError
+from {{ cookiecutter.__package }}.models import Task, TaskCreate, TaskUpdate
+
+
+class InMemoryTaskRepository:
+    """Keeps tasks in a dict, the way the PostgreSQL repository keeps them in a table."""
+
+    def __init__(self) -> None:
+        self.tasks: dict[int, Task] = {}
+        self.last_id = 0
+
+    async def create(self, new_task: TaskCreate) -> Task:
+        self.last_id += 1
+        task = Task(id=self.last_id, created_at=datetime.now(UTC), **new_task.model_dump())
+        self.tasks[task.id] = task
+        return task
+
+    async def get(self, task_id: int) -> Task | None:
+        return self.tasks.get(task_id)
+
+    async def get_page(self, *, limit: int, offset: int) -> list[Task]:
+        return [self.tasks[task_id] for task_id in sorted(self.tasks)][offset : offset + limit]
+
+    async def update(self, task_id: int, changes: TaskUpdate) -> Task | None:
+        if task_id not in self.tasks:
+            return None
+        task = self.tasks[task_id].model_copy(update=changes.model_dump(exclude_unset=True))
+        self.tasks[task_id] = task
+        return task
+
+    async def delete(self, task_id: int) -> bool:
+        return self.tasks.pop(task_id, None) is not None
+
+
+class FakeDatabase:
+    """Answers pings, or fails them as an unreachable database does."""
+
+    def __init__(self, *, available: bool) -> None:
+        self.available = available
+
+    async def ping(self) -> None:
+        if not self.available:
+            raise DatabaseUnavailableError
