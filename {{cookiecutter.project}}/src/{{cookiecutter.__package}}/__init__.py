@@ -1,1 +1,1 @@
-"""{{ cookiecutter.description }}"""
+"""The service: app factory, settings, database access, models and routes."""

@@ -14,7 +14,7 @@ from .migrate import apply_migrations
 from .routes import health, tasks
 from .settings import Settings, get_settings
 
-TITLE = {{ cookiecutter.project_name | quoted }}
+TITLE = {{ cookiecutter.project_name | python_string }}
 
 
 class State(TypedDict):
@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(
         title=TITLE,
-        description={{ cookiecutter.description | quoted }},
+        description={{ cookiecutter.description | python_string }},
         lifespan=lifespan,
         exception_handlers=EXCEPTION_HANDLERS,
     )
