@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -21,9 +22,31 @@ def files_of(project: Path) -> list[Path]:
     return sorted(path for path in project.rglob("*") if path.is_file())
 
 
+# The default, then every option value one at a time.
+RENDER_CASES = {
+    "default": {},
+    "python-3.12": {"python_min": "3.12"},
+    "python-3.13": {"python_min": "3.13"},
+    "python-3.14": {"python_min": "3.14"},
+    "no-image": {"include_image": "no"},
+    "coverage-100": {"coverage_threshold": "100"},
+    "postgres-14": {"postgres_version": "14"},
+    "name-with-spaces-and-capitals": {"project_name": "ACME Order Tracker"},
+    "name-with-digits": {"project_name": "Service 42"},
+    "name-with-hyphens-and-accents": {"project_name": "Über-Fast Tasks"},
+    "dotted-project": {"project": "acme.tasks"},
+    "quotes-in-free-text": {"description": 'A "quoted" \\ description', "author": "O'Brien"},
+}
+
+
 @pytest.fixture(scope="module")
 def default_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return render(tmp_path_factory.mktemp("default"))
+
+
+@pytest.fixture(scope="module", params=list(RENDER_CASES.values()), ids=list(RENDER_CASES))
+def any_project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return render(tmp_path_factory.mktemp("render"), **request.param)
 
 
 def test_default_project_has_the_promised_layout(default_project: Path) -> None:
@@ -47,15 +70,15 @@ def test_default_project_has_the_promised_layout(default_project: Path) -> None:
     assert (package / "migrations" / "0001_create_tasks.sql").is_file()
 
 
-def test_no_template_syntax_is_left(default_project: Path) -> None:
-    for path in files_of(default_project):
-        relative = path.relative_to(default_project)
+def test_no_template_syntax_is_left(any_project: Path) -> None:
+    for path in files_of(any_project):
+        relative = path.relative_to(any_project)
         assert not LEFTOVER_JINJA.search(str(relative)), relative
         assert not LEFTOVER_JINJA.search(path.read_text(encoding="utf-8")), relative
 
 
-def test_every_python_toml_and_yaml_file_parses(default_project: Path) -> None:
-    for path in files_of(default_project):
+def test_every_python_toml_and_yaml_file_parses(any_project: Path) -> None:
+    for path in files_of(any_project):
         text = path.read_text(encoding="utf-8")
         if path.suffix == ".py":
             compile(text, str(path), "exec")
@@ -65,11 +88,11 @@ def test_every_python_toml_and_yaml_file_parses(default_project: Path) -> None:
             yaml.safe_load(text)
 
 
-def test_ruff_is_clean_on_the_output(default_project: Path) -> None:
+def test_ruff_is_clean_on_the_output(any_project: Path) -> None:
     for command in (["check"], ["format", "--check"]):
         result = subprocess.run(
             [sys.executable, "-m", "ruff", *command, "--no-cache", "."],
-            cwd=default_project,
+            cwd=any_project,
             capture_output=True,
             text=True,
             check=False,
@@ -123,3 +146,68 @@ def test_post_generation_hook_prints_next_steps(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "cd task-service" in result.stdout
     assert "nox" in result.stdout
+
+
+def load_toml(path: Path) -> dict[str, Any]:
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("python_min", "versions"),
+    [
+        ("3.11", ["3.11", "3.12", "3.13", "3.14"]),
+        ("3.12", ["3.12", "3.13", "3.14"]),
+        ("3.13", ["3.13", "3.14"]),
+        ("3.14", ["3.14"]),
+    ],
+)
+def test_python_minimum_sets_the_matrix(
+    tmp_path: Path, python_min: str, versions: list[str]
+) -> None:
+    project = render(tmp_path, python_min=python_min)
+
+    noxfile = (project / "noxfile.py").read_text(encoding="utf-8")
+    pyproject = load_toml(project / "pyproject.toml")
+    assert f"PYTHON_VERSIONS = {json.dumps(versions)}" in noxfile
+    assert pyproject["project"]["requires-python"] == f">={python_min}"
+    classifiers = pyproject["project"]["classifiers"]
+    assert [c.rsplit(" ", 1)[1] for c in classifiers if c.count("::") == 2 and "3." in c] == (
+        versions
+    )
+
+
+@pytest.mark.parametrize(
+    ("answers", "folder", "package"),
+    [
+        ({}, "task-service", "task_service"),
+        ({"project_name": "ACME Order Tracker"}, "acme-order-tracker", "acme_order_tracker"),
+        ({"project_name": "Service 42"}, "service-42", "service_42"),
+        ({"project_name": "Über-Fast Tasks"}, "uber-fast-tasks", "uber_fast_tasks"),
+        ({"project": "acme.tasks"}, "acme.tasks", "acme_tasks"),
+    ],
+)
+def test_names_derive_from_the_project_name(
+    tmp_path: Path, answers: dict[str, str], folder: str, package: str
+) -> None:
+    project = render(tmp_path, **answers)
+
+    assert project.name == folder
+    assert (project / "src" / package / "app.py").is_file()
+    assert load_toml(project / "pyproject.toml")["project"]["name"] == folder
+    assert f"uvicorn {package}.main:app" in (project / "README.md").read_text(encoding="utf-8")
+
+
+def test_free_text_answers_are_escaped(tmp_path: Path) -> None:
+    description = 'Says "hi" \\ and\ttabs, 🐍'
+    project = render(tmp_path, description=description, author="O'Brien")
+
+    metadata = load_toml(project / "pyproject.toml")["project"]
+    assert metadata["description"] == description
+    assert metadata["authors"][0]["name"] == "O'Brien"
+
+
+def test_coverage_threshold_is_the_gate(tmp_path: Path) -> None:
+    project = render(tmp_path, coverage_threshold="75")
+
+    report = load_toml(project / "pyproject.toml")["tool"]["coverage"]["report"]
+    assert report["fail_under"] == 75
