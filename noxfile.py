@@ -1,7 +1,7 @@
 """Sessions for working on the template itself. A bare `nox` runs lint and tests.
 
-`nox -s tests` renders the template and runs the generated project's own pipeline;
-`nox -s tests -- -m "not pipeline"` keeps to the fast render and hook checks.
+`nox -s fast` checks renders and hooks in seconds; `nox -s tests` adds the end-to-end
+pipelines (render a project, break it, run its own nox) and takes minutes.
 """
 
 from __future__ import annotations
@@ -24,11 +24,21 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", *targets)
 
 
+TEST_REQUIREMENTS = nox.project.dependency_groups(PYPROJECT, "test")
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the template's test suite in parallel; pass pytest options after `--`."""
-    session.install(*nox.project.dependency_groups(PYPROJECT, "test"))
-    session.run("pytest", "--numprocesses=auto", "--durations=10", *session.posargs)
+    """Run the whole test suite in parallel, pipelines included; pytest options after `--`."""
+    session.install(*TEST_REQUIREMENTS)
+    session.run("pytest", "--numprocesses=auto", "--durations=15", *session.posargs)
+
+
+@nox.session(default=False)
+def fast(session: nox.Session) -> None:
+    """Run only the quick checks: renders, static checks of the output, hook refusals."""
+    session.install(*TEST_REQUIREMENTS)
+    session.run("pytest", "--numprocesses=auto", "-m", "not pipeline", *session.posargs)
 
 
 @nox.session(default=False)
