@@ -69,8 +69,10 @@ def coverage(session: nox.Session) -> None:
     session.install(*(req for req in TEST_REQUIREMENTS if req.startswith("coverage")))
     if any(Path().glob(".coverage.*")):
         session.run("coverage", "combine")
-    session.run("coverage", "html")
-    session.run("coverage", "xml")
+    # The reports are written whatever the total, so CI can publish them when the gate
+    # below fails; only the final `coverage report` enforces fail_under.
+    session.run("coverage", "html", "--fail-under=0")
+    session.run("coverage", "xml", "--fail-under=0")
     if summary := os.environ.get("GITHUB_STEP_SUMMARY"):
         table = session.run(
             "coverage", "report", "--format=markdown", "--fail-under=0", silent=True
