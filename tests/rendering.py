@@ -113,6 +113,19 @@ def run_nox(project: Path, *args: str, database_url: str | None = None) -> NoxRu
     )
 
 
+def nox_sessions(project: Path, *args: str) -> list[str]:
+    """The sessions `nox --list --json` selects in the project: its defaults without args."""
+    listing = subprocess.run(
+        [sys.executable, "-m", "nox", "--list", "--json", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert listing.returncode == 0, listing.stdout + listing.stderr
+    return [session["session"] for session in json.loads(listing.stdout)]
+
+
 def tool(name: str) -> str:
     """The path of a command-line tool installed with the template's test dependencies."""
     path = Path(sysconfig.get_path("scripts")) / name
