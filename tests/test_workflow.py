@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from . import workflow
-from .rendering import nox_sessions, render, tool
+from .rendering import TEMPLATE, nox_sessions, render, tool
 
 ANSWERS = [{}, {"include_image": "no"}, {"python_min": "3.13", "postgres_version": "16"}]
 DEFAULT_BRANCH_PUSH = (
@@ -118,10 +118,16 @@ def test_permissions_are_least_privilege(rendered: Rendered) -> None:
     assert_least_privilege(rendered.workflow, writers={"push": {"packages": "write"}})
 
 
-def test_every_action_is_pinned_to_a_full_sha_with_its_tag(tmp_path: Path) -> None:
-    pins = workflow.pins(render(tmp_path) / ".github/workflows/ci.yml")
+def test_every_action_is_pinned_alike_in_every_workflow(tmp_path: Path) -> None:
+    workflows = [
+        render(tmp_path) / ".github/workflows/ci.yml",
+        TEMPLATE / ".github/workflows/ci.yml",
+    ]
+    generated, template = (workflow.pins(path) for path in workflows)
 
-    assert {"actions/checkout", "wntrblm/nox", "docker/build-push-action"} <= pins.keys()
+    assert {"actions/checkout", "wntrblm/nox", "docker/build-push-action"} <= generated.keys()
+    for action in generated.keys() & template.keys():
+        assert generated[action] == template[action], action
 
 
 def test_integration_has_a_healthy_postgres_and_its_url(rendered: Rendered) -> None:
@@ -211,3 +217,14 @@ def test_image_files_and_task_go_with_the_image(rendered: Rendered) -> None:
     assert ("image" in task_names) is rendered.include_image
     assert {"dev", "db", "migrate", "ci"} <= task_names
     assert ("docker" in readme.lower()) is rendered.include_image
+
+
+def test_template_workflow_calls_the_templates_default_sessions() -> None:
+    template_workflow = workflow.load(TEMPLATE / ".github/workflows/ci.yml")
+
+    assert workflow.nox_calls(template_workflow) == nox_sessions(TEMPLATE) == ["lint", "tests"]
+    assert_least_privilege(template_workflow, writers={})
+
+
+def test_template_github_files_are_valid_and_zizmor_clean() -> None:
+    assert_valid_and_zizmor_clean(TEMPLATE)
