@@ -143,10 +143,16 @@ def install_like_the_build_stage(
 
     Differences from the image: the environment is `venv`, not /opt/venv; its interpreter
     is the first `python` on PATH, this test run's, not the base image's; uv is the test
-    tools' own.
+    tools' own. Like the image build, the steps see no outer virtual environment and no
+    uv settings (nox sets UV_PYTHON, which would win over VIRTUAL_ENV) but the Dockerfile's.
     """
     here = {"VIRTUAL_ENV": str(venv)}
-    env = {**os.environ, "PATH": f"{sysconfig.get_path('scripts')}{os.pathsep}{os.environ['PATH']}"}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"VIRTUAL_ENV", "CONDA_PREFIX"} and not key.startswith("UV_")
+    }
+    env["PATH"] = f"{sysconfig.get_path('scripts')}{os.pathsep}{env['PATH']}"
     for instruction in build.instructions:
         arguments = instruction.arguments
         if instruction.keyword == "ENV":
