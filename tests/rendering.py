@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,6 +111,26 @@ def run_nox(project: Path, *args: str, database_url: str | None = None) -> NoxRu
         output=completed.stdout,
         sessions={session["signatures"][0]: session["result"] for session in ran},
     )
+
+
+def nox_sessions(project: Path, *args: str) -> list[str]:
+    """The sessions `nox --list --json` selects in the project: its defaults without args."""
+    listing = subprocess.run(
+        [sys.executable, "-m", "nox", "--list", "--json", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert listing.returncode == 0, listing.stdout + listing.stderr
+    return [session["session"] for session in json.loads(listing.stdout)]
+
+
+def tool(name: str) -> str:
+    """The path of a command-line tool installed with the template's test dependencies."""
+    path = Path(sysconfig.get_path("scripts")) / name
+    assert path.is_file(), f"{name} is missing: install the template's test dependency group"
+    return str(path)
 
 
 def total_coverage(output: str) -> float:

@@ -78,5 +78,12 @@ def image(c: Context, tag: str = f"{IMAGE}:dev") -> None:
 
 @task
 def ci(c: Context) -> None:
-    """Run the quality gates CI runs, in its order: nox's default sessions."""
+    """Run the nox sessions the CI workflow runs, in its order: a bare `nox`.
+
+    Its default sessions (lint, unit and integration per Python, coverage) are exactly
+    the ones .github/workflows/ci.yml calls.
+{%- if cookiecutter.include_image %}
+    The workflow's build and push jobs need docker instead: `invoke image` builds the image.
+{%- endif %}
+    """
     c.run("nox", pty=True)

@@ -1,0 +1,230 @@
+"""The generated CI workflow only calls nox, is valid and hardened, and matches the noxfile."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import workflow
+from .rendering import TEMPLATE, nox_sessions, render, tool
+
+ANSWERS = [{}, {"include_image": "no"}, {"python_min": "3.13", "postgres_version": "16"}]
+DEFAULT_BRANCH_PUSH = (
+    "github.event_name == 'push' && "
+    "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)"
+)
+DATABASE_URL = "postgresql://postgres:postgres@localhost:5432/postgres"
+# GitHub's schemas for the files of .github/, vendored in check-jsonschema (offline).
+GITHUB_SCHEMAS = {
+    ".github/workflows/ci.yml": "vendor.github-workflows",
+    ".github/dependabot.yml": "vendor.dependabot",
+}
+
+
+class Rendered:
+    """A rendered project, the answers it was rendered with and its parsed workflow."""
+
+    def __init__(self, project: Path, answers: dict[str, str]) -> None:
+        self.project = project
+        self.answers = answers
+        self.include_image = answers.get("include_image", "yes") == "yes"
+        self.workflow = workflow.load(project / ".github" / "workflows" / "ci.yml")
+        self.jobs: dict[str, workflow.Job] = self.workflow["jobs"]
+
+
+@pytest.fixture(
+    scope="module", params=ANSWERS, ids=["default", "without-image", "python-3.13-postgres-16"]
+)
+def rendered(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Rendered:
+    answers: dict[str, str] = request.param
+    return Rendered(render(tmp_path_factory.mktemp("workflow"), **answers), answers)
+
+
+def run_tool(name: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([tool(name), *args], cwd=cwd, capture_output=True, text=True, check=False)
+
+
+def assert_valid_and_zizmor_clean(folder: Path) -> None:
+    """The folder's .github/ files match GitHub's schemas and zizmor finds nothing in them."""
+    for path, schema in GITHUB_SCHEMAS.items():
+        result = run_tool("check-jsonschema", f"--builtin-schema={schema}", path, cwd=folder)
+        assert result.returncode == 0, result.stdout + result.stderr
+    result = run_tool("zizmor", "--offline", "--strict-collection", ".github", cwd=folder)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout
+    for path in GITHUB_SCHEMAS:
+        assert f"completed {path}" in result.stderr
+
+
+def assert_least_privilege(parsed: dict[str, Any], writers: dict[str, dict[str, str]]) -> None:
+    """No permissions at the top, read-only jobs but for the writers, no kept credentials."""
+    assert parsed["permissions"] == {}
+    for name, job in parsed["jobs"].items():
+        assert job["permissions"] == {"contents": "read", **writers.get(name, {})}, name
+        for checkout in workflow.steps_using(job, "actions/checkout"):
+            assert checkout["with"]["persist-credentials"] is False, name
+    assert parsed["concurrency"] == {
+        "group": "${{ github.workflow }}-${{ github.event.pull_request.number || github.ref }}",
+        "cancel-in-progress": True,
+    }
+
+
+def test_github_files_are_valid_and_zizmor_clean(rendered: Rendered) -> None:
+    assert_valid_and_zizmor_clean(rendered.project)
+
+
+def test_workflow_calls_exactly_the_default_nox_sessions(rendered: Rendered) -> None:
+    calls = workflow.nox_calls(rendered.workflow)
+
+    assert nox_sessions(rendered.project, "--sessions", *calls) == calls, "unknown session"
+    assert calls == nox_sessions(rendered.project)
+
+
+def test_matrix_is_the_noxfile_python_list(rendered: Rendered) -> None:
+    noxfile = (rendered.project / "noxfile.py").read_text(encoding="utf-8")
+    assignment = next(
+        node
+        for node in ast.parse(noxfile).body
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "PYTHON_VERSIONS"
+    )
+    python_versions = ast.literal_eval(assignment.value)
+
+    assert python_versions[0] == rendered.answers.get("python_min", "3.11")
+    for name in ("unit", "integration"):
+        assert rendered.jobs[name]["strategy"]["matrix"] == {"python": python_versions}
+
+
+def test_jobs_run_in_the_promised_order(rendered: Rendered) -> None:
+    needs = {name: job.get("needs", []) for name, job in rendered.jobs.items()}
+
+    expected: dict[str, Any] = {
+        "lint": [],
+        "unit": [],
+        "integration": [],
+        "coverage": ["unit", "integration"],
+    }
+    if rendered.include_image:
+        expected |= {"build": ["lint", "coverage"], "push": "build"}
+        assert rendered.jobs["push"]["if"] == DEFAULT_BRANCH_PUSH
+    assert needs == expected
+    assert all("if" not in job for name, job in rendered.jobs.items() if name != "push")
+
+
+def test_permissions_are_least_privilege(rendered: Rendered) -> None:
+    assert_least_privilege(rendered.workflow, writers={"push": {"packages": "write"}})
+
+
+def test_every_action_is_pinned_alike_in_every_workflow(tmp_path: Path) -> None:
+    workflows = [
+        render(tmp_path) / ".github/workflows/ci.yml",
+        TEMPLATE / ".github/workflows/ci.yml",
+    ]
+    generated, template = (workflow.pins(path) for path in workflows)
+
+    assert {"actions/checkout", "wntrblm/nox", "docker/build-push-action"} <= generated.keys()
+    for action in generated.keys() & template.keys():
+        assert generated[action] == template[action], action
+
+
+def test_integration_has_a_healthy_postgres_and_its_url(rendered: Rendered) -> None:
+    job = rendered.jobs["integration"]
+    postgres = job["services"]["postgres"]
+
+    version = rendered.answers.get("postgres_version", "18")
+    assert postgres["image"] == f"postgres:{version}"
+    assert '--health-cmd "pg_isready -U postgres"' in postgres["options"]
+    assert postgres["env"]["POSTGRES_PASSWORD"] in DATABASE_URL
+    assert postgres["ports"] == ["5432:5432"]
+    assert job["env"]["DATABASE_URL"] == DATABASE_URL
+
+
+@pytest.mark.parametrize("suite", ["unit", "integration"])
+def test_test_jobs_upload_their_coverage_data(rendered: Rendered, suite: str) -> None:
+    (upload,) = workflow.steps_using(rendered.jobs[suite], "actions/upload-artifact")
+
+    assert upload["with"] == {
+        "name": f"coverage-data-{suite}-${{{{ matrix.python }}}}",
+        # The data files the generated noxfile writes: .coverage.<session name>.<suffix>
+        "path": f".coverage.{suite}-*",
+        "include-hidden-files": True,
+        "if-no-files-found": "error",
+    }
+
+
+def test_coverage_job_combines_the_data_and_always_uploads_the_report(
+    rendered: Rendered,
+) -> None:
+    job = rendered.jobs["coverage"]
+    (download,) = workflow.steps_using(job, "actions/download-artifact")
+    (upload,) = workflow.steps_using(job, "actions/upload-artifact")
+    steps = job["steps"]
+
+    assert download["with"] == {"pattern": "coverage-data-*", "merge-multiple": True}
+    assert steps.index(download) < steps.index(upload)
+    assert [step["run"] for step in steps if "run" in step] == ["nox -s coverage"]
+    assert upload["if"] == "always()"
+    assert upload["with"]["path"].split() == ["htmlcov/", "coverage.xml"]
+
+
+def test_image_is_built_with_the_actions_cache_and_pushed_clean(rendered: Rendered) -> None:
+    if not rendered.include_image:
+        assert not {"build", "push"} & rendered.jobs.keys()
+        return
+    (build,) = workflow.steps_using(rendered.jobs["build"], "docker/build-push-action")
+    push_job = rendered.jobs["push"]
+    (login,) = workflow.steps_using(push_job, "docker/login-action")
+    (meta,) = workflow.steps_using(push_job, "docker/metadata-action")
+    (push,) = workflow.steps_using(push_job, "docker/build-push-action")
+
+    assert workflow.steps_using(rendered.jobs["build"], "docker/setup-buildx-action")
+    assert build["with"] == {
+        "context": ".",
+        "push": False,
+        "cache-from": "type=gha",
+        "cache-to": "type=gha,mode=max",
+    }
+    assert login["with"] == {
+        "registry": "ghcr.io",
+        "username": "${{ github.actor }}",
+        "password": "${{ secrets.GITHUB_TOKEN }}",
+    }
+    assert meta["with"]["images"] == "ghcr.io/${{ github.repository_owner }}/task-service"
+    assert meta["with"]["tags"].split() == ["type=sha,format=long,prefix=", "type=raw,value=latest"]
+    assert push["with"]["push"] is True
+    assert push["with"]["tags"] == f"${{{{ steps.{meta['id']}.outputs.tags }}}}"
+    assert "cache-from" not in push["with"]
+
+
+def test_dependabot_watches_every_ecosystem_the_project_has(rendered: Rendered) -> None:
+    dependabot = workflow.load(rendered.project / ".github" / "dependabot.yml")
+    ecosystems = [update["package-ecosystem"] for update in dependabot["updates"]]
+
+    docker = ["docker"] if rendered.include_image else []
+    assert ecosystems == ["pip", "github-actions", *docker]
+
+
+def test_image_files_and_task_go_with_the_image(rendered: Rendered) -> None:
+    tasks = ast.parse((rendered.project / "tasks.py").read_text(encoding="utf-8"))
+    task_names = {node.name for node in tasks.body if isinstance(node, ast.FunctionDef)}
+    readme = (rendered.project / "README.md").read_text(encoding="utf-8")
+
+    for path in ("Dockerfile", ".dockerignore"):
+        assert (rendered.project / path).exists() is rendered.include_image, path
+    assert ("image" in task_names) is rendered.include_image
+    assert {"dev", "db", "migrate", "ci"} <= task_names
+    assert ("docker" in readme.lower()) is rendered.include_image
+
+
+def test_template_workflow_calls_the_templates_default_sessions() -> None:
+    template_workflow = workflow.load(TEMPLATE / ".github/workflows/ci.yml")
+
+    assert workflow.nox_calls(template_workflow) == nox_sessions(TEMPLATE) == ["lint", "tests"]
+    assert_least_privilege(template_workflow, writers={})
+
+
+def test_template_github_files_are_valid_and_zizmor_clean() -> None:
+    assert_valid_and_zizmor_clean(TEMPLATE)
