@@ -138,3 +138,19 @@ def total_coverage(output: str) -> float:
     matches = TOTAL_COVERAGE.findall(output)
     assert matches, "no coverage report in the output"
     return float(matches[-1])
+
+
+def pipeline_order() -> list[str]:
+    """The sessions a bare `nox` runs, in order."""
+    return [
+        "lint",
+        *(f"unit-{version}" for version in SUPPORTED_PYTHONS),
+        *(f"integration-{version}" for version in SUPPORTED_PYTHONS),
+        "coverage",
+    ]
+
+
+def expected_status(session: str) -> str:
+    """A session that passes: skipped if its Python is not installed here, else success."""
+    python = session.partition("-")[2]
+    return "skipped" if python and python not in INSTALLED_PYTHONS else "success"

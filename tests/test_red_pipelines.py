@@ -12,22 +12,21 @@ from pathlib import Path
 
 import pytest
 
-from .rendering import INSTALLED_PYTHONS, SUPPORTED_PYTHONS, NoxRun, render, run_nox
+from .rendering import (
+    INSTALLED_PYTHONS,
+    NoxRun,
+    expected_status,
+    pipeline_order,
+    render,
+    run_nox,
+)
 
 pytestmark = pytest.mark.pipeline
 
 PACKAGE = "task_service"
 FIRST_PYTHON = INSTALLED_PYTHONS[0]
 
-
-def pipeline_order() -> list[str]:
-    """The sessions a bare `nox` runs, in order."""
-    return [
-        "lint",
-        *(f"unit-{version}" for version in SUPPORTED_PYTHONS),
-        *(f"integration-{version}" for version in SUPPORTED_PYTHONS),
-        "coverage",
-    ]
+Breakage = Callable[[Path], None]
 
 
 def assert_stopped_at(run: NoxRun, failing: str) -> None:
@@ -42,35 +41,26 @@ def assert_stopped_at(run: NoxRun, failing: str) -> None:
         assert run.sessions[session] == expected_status(session), (session, run.output)
 
 
-def expected_status(session: str) -> str:
-    """A session that passes: skipped if its Python is not installed here, else success."""
-    python = session.partition("-")[2]
-    return "skipped" if python and python not in INSTALLED_PYTHONS else "success"
+def append(relative: str, text: str) -> Breakage:
+    """A breakage that adds text at the end of a file of the project."""
+
+    def breakage(project: Path) -> None:
+        path = project / relative
+        path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+    return breakage
 
 
-def append(path: Path, text: str) -> None:
-    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+def replace(relative: str, old: str, new: str) -> Breakage:
+    """A breakage that replaces the first `old` in a file of the project with `new`."""
 
+    def breakage(project: Path) -> None:
+        path = project / relative
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"{old!r} is not in {relative}"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
-def add_unused_import(project: Path) -> None:
-    models = project / "src" / PACKAGE / "models.py"
-    text = models.read_text(encoding="utf-8")
-    models.write_text(text.replace("from datetime import", "import os\nfrom datetime import", 1))
-
-
-def add_failing_unit_test(project: Path) -> None:
-    append(
-        project / "tests" / "unit" / "test_app.py",
-        "\n\ndef test_arithmetic_is_broken() -> None:\n    assert 1 + 1 == 3\n",
-    )
-
-
-def add_integration_test_on_a_missing_table(project: Path) -> None:
-    append(
-        project / "tests" / "integration" / "test_tasks_api.py",
-        "\n\nasync def test_reads_a_missing_table(connection: asyncpg.Connection) -> None:\n"
-        '    await connection.fetch("SELECT * FROM no_such_table")\n',
-    )
+    return breakage
 
 
 def delete_the_api_integration_tests(project: Path) -> None:
@@ -80,18 +70,65 @@ def delete_the_api_integration_tests(project: Path) -> None:
             module.unlink()
 
 
-@pytest.mark.parametrize(
-    ("breakage", "failing"),
-    [
-        (add_unused_import, "lint"),
-        (add_failing_unit_test, f"unit-{FIRST_PYTHON}"),
-        (add_integration_test_on_a_missing_table, f"integration-{FIRST_PYTHON}"),
-        (delete_the_api_integration_tests, "coverage"),
-    ],
-    ids=["lint", "unit", "integration", "coverage"],
-)
+CHECKOUT = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1"
+
+# breakage, the session that must stop the pipeline, what it must say
+BREAKAGES: dict[str, tuple[Breakage, str, str]] = {
+    "unused-import": (
+        replace(
+            f"src/{PACKAGE}/models.py", "from datetime import", "import os\nfrom datetime import"
+        ),
+        "lint",
+        "F401",
+    ),
+    "unpinned-action": (
+        replace(".github/workflows/ci.yml", CHECKOUT, "actions/checkout@v7"),
+        "lint",
+        "unpinned-uses",
+    ),
+    "unknown-workflow-key": (
+        replace(".github/workflows/ci.yml", "  lint:\n", "  lint:\n    run-in: ubuntu-latest\n"),
+        "lint",
+        "'run-in' was unexpected",
+    ),
+    "dependabot-without-cooldown": (
+        replace(".github/dependabot.yml", "    cooldown:\n      default-days: 7\n", ""),
+        "lint",
+        "dependabot-cooldown",
+    ),
+    "unpinned-pip-install-in-dockerfile": (
+        replace("Dockerfile", "USER ", "RUN pip install httpie\nUSER "),
+        "lint",
+        "DL3013",
+    ),
+    "failing-unit-test": (
+        append(
+            "tests/unit/test_app.py",
+            "\n\ndef test_arithmetic_is_broken() -> None:\n    assert 1 + 1 == 3\n",
+        ),
+        f"unit-{FIRST_PYTHON}",
+        "test_arithmetic_is_broken",
+    ),
+    "integration-test-on-a-missing-table": (
+        append(
+            "tests/integration/test_tasks_api.py",
+            "\n\nasync def test_reads_a_missing_table(connection: asyncpg.Connection) -> None:\n"
+            '    await connection.fetch("SELECT * FROM no_such_table")\n',
+        ),
+        f"integration-{FIRST_PYTHON}",
+        'relation "no_such_table" does not exist',
+    ),
+    "coverage-drop": (
+        delete_the_api_integration_tests,
+        "coverage",
+        "is less than fail-under=90",
+    ),
+}
+
+
+@pytest.mark.parametrize(("breakage", "failing", "complaint"), BREAKAGES.values(), ids=BREAKAGES)
 def test_gate_stops_the_pipeline(
-    tmp_path: Path, breakage: Callable[[Path], None], failing: str
+    tmp_path: Path, breakage: Breakage, failing: str, complaint: str
 ) -> None:
     project = render(tmp_path)
     breakage(project)
@@ -99,9 +136,7 @@ def test_gate_stops_the_pipeline(
     run = run_nox(project)
 
     assert_stopped_at(run, failing)
-    if failing == "coverage":
-        assert "Coverage failure: total of" in run.output
-        assert "is less than fail-under=90" in run.output
+    assert complaint in run.output
 
 
 def closed_port() -> int:
