@@ -131,6 +131,13 @@ def test_ids_that_cannot_exist_are_unprocessable(
     assert response.status_code == 422
 
 
+@pytest.mark.parametrize("path", ["/tasks/", "/health/", "/tasks/1/"])
+def test_a_trailing_slash_is_not_found_rather_than_redirected(
+    client: TestClient, path: str
+) -> None:
+    assert client.get(path, follow_redirects=False).status_code == 404
+
+
 def test_list_pages_in_id_order(client: TestClient) -> None:
     ids = [create(client, title=f"task {number}")["id"] for number in range(5)]
 
