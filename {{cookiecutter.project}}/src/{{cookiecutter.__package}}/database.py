@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,16 +15,15 @@ from .settings import Settings
 logger = logging.getLogger(__name__)
 
 # Errors that say nothing about the request, only that the database cannot answer now:
-# refused or dropped connections, timeouts, a server that is starting or shutting down,
-# a full server, and a pool that is closing.
+# refused, dropped or timed-out connections and statements (a statement over the command
+# timeout is cancelled), a server that is starting, shutting down or out of resources
+# (connections, memory, disk), and a pool that is closing.
 UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     TimeoutError,
     asyncpg.PostgresConnectionError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.AdminShutdownError,
-    asyncpg.CrashShutdownError,
-    asyncpg.TooManyConnectionsError,
+    asyncpg.OperatorInterventionError,
+    asyncpg.InsufficientResourcesError,
     asyncpg.InterfaceError,
 )
 
@@ -47,7 +47,13 @@ class Database:
         """Borrow a connection; raise DatabaseUnavailableError if the database cannot answer."""
         try:
             async with self.pool.acquire(timeout=self.acquire_timeout) as connection:
-                yield connection
+                try:
+                    yield connection
+                except UNAVAILABLE_ERRORS:
+                    # A connection that broke or timed out mid-statement is not worth a reset
+                    # that may wait as long again: drop it, the pool opens a fresh one.
+                    connection.terminate()
+                    raise
         except UNAVAILABLE_ERRORS as error:
             logger.warning("database unavailable: %r", error)
             raise DatabaseUnavailableError from error
@@ -58,14 +64,24 @@ class Database:
             await connection.fetchval("SELECT 1")
 
 
+def milliseconds(seconds: float) -> str:
+    """A PostgreSQL duration setting, rounded up: 0 would switch a timeout off."""
+    return f"{math.ceil(seconds * 1000)}ms"
+
+
 async def create_pool(settings: Settings) -> asyncpg.Pool:
-    """Open a connection pool sized and timed by the settings."""
+    """Open a connection pool sized and timed by the settings.
+
+    The command timeout holds on both sides: asyncpg gives up on a statement that runs
+    longer, and the server's `statement_timeout` stops it even if the client is gone.
+    """
     return await asyncpg.create_pool(
         settings.database_url.get_secret_value(),
         min_size=settings.db_pool_min_size,
         max_size=settings.db_pool_max_size,
         timeout=settings.db_connect_timeout,
         command_timeout=settings.db_command_timeout,
+        server_settings={"statement_timeout": milliseconds(settings.db_command_timeout)},
     )
 
 
