@@ -47,9 +47,9 @@ class Database:
             async with self.pool.acquire(timeout=self.acquire_timeout) as connection:
                 try:
                     yield connection
-                except UNAVAILABLE_ERRORS:
-                    # A connection that broke or timed out mid-statement is not worth a reset
-                    # that may wait as long again: drop it, the pool opens a fresh one.
+                except TimeoutError:
+                    # The client gave up on a statement the connection may still be busy
+                    # with: drop it rather than wait, maybe as long again, to reset it.
                     connection.terminate()
                     raise
         except UNAVAILABLE_ERRORS as error:
