@@ -27,7 +27,10 @@ GIVES_UP_WITHIN = 5
 @pytest.fixture
 async def database(database_url: str) -> AsyncIterator[Database]:
     settings = Settings(
-        database_url=database_url, db_command_timeout=COMMAND_TIMEOUT, _env_file=None
+        database_url=database_url,
+        db_command_timeout=COMMAND_TIMEOUT,
+        db_pool_min_size=0,  # no background refill (see test_database_outage.py)
+        _env_file=None,
     )
     async with open_database(settings) as database:
         yield database
