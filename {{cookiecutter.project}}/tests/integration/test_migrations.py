@@ -1,5 +1,7 @@
-"""Migrations run once each, in order, even when instances start together, and notice
-files edited after they ran."""
+"""Migrations run once each and in order, even when instances start together.
+
+They also notice files edited after they ran, and a failed one leaves no trace.
+"""
 
 from __future__ import annotations
 
