@@ -40,6 +40,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description={{ cookiecutter.description | python_string }},
         lifespan=lifespan,
         exception_handlers=EXCEPTION_HANDLERS,
+        # Paths are exact: `/tasks/` is a 404 like any other unknown path, not a redirect.
+        redirect_slashes=False,
     )
     app.include_router(health.router)
     app.include_router(tasks.router)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,20 +15,17 @@ from .settings import Settings
 logger = logging.getLogger(__name__)
 
 # Errors that say nothing about the request, only that the database cannot answer now:
-# refused or dropped connections, timeouts, a server that is starting or shutting down,
-# a full server, and a pool that is closing.
+# refused, dropped or timed-out connections and statements (a statement over the command
+# timeout is cancelled), a server that is starting, shutting down or out of resources
+# (connections, memory, disk), and a pool that is closing.
 UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     TimeoutError,
     asyncpg.PostgresConnectionError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.AdminShutdownError,
-    asyncpg.CrashShutdownError,
-    asyncpg.TooManyConnectionsError,
+    asyncpg.OperatorInterventionError,
+    asyncpg.InsufficientResourcesError,
     asyncpg.InterfaceError,
 )
-
-POOL_CLOSE_TIMEOUT = 10.0
 
 
 class DatabaseUnavailableError(Exception):
@@ -47,7 +45,13 @@ class Database:
         """Borrow a connection; raise DatabaseUnavailableError if the database cannot answer."""
         try:
             async with self.pool.acquire(timeout=self.acquire_timeout) as connection:
-                yield connection
+                try:
+                    yield connection
+                except TimeoutError:
+                    # The client gave up on a statement the connection may still be busy
+                    # with: drop it rather than wait, maybe as long again, to reset it.
+                    connection.terminate()
+                    raise
         except UNAVAILABLE_ERRORS as error:
             logger.warning("database unavailable: %r", error)
             raise DatabaseUnavailableError from error
@@ -58,24 +62,34 @@ class Database:
             await connection.fetchval("SELECT 1")
 
 
+def milliseconds(seconds: float) -> str:
+    """A PostgreSQL duration setting, rounded up: 0 would switch a timeout off."""
+    return f"{math.ceil(seconds * 1000)}ms"
+
+
 async def create_pool(settings: Settings) -> asyncpg.Pool:
-    """Open a connection pool sized and timed by the settings."""
+    """Open a connection pool sized and timed by the settings.
+
+    The command timeout holds on both sides: asyncpg gives up on a statement that runs
+    longer, and the server's `statement_timeout` stops it even if the client is gone.
+    """
     return await asyncpg.create_pool(
         settings.database_url.get_secret_value(),
         min_size=settings.db_pool_min_size,
         max_size=settings.db_pool_max_size,
         timeout=settings.db_connect_timeout,
         command_timeout=settings.db_command_timeout,
+        server_settings={"statement_timeout": milliseconds(settings.db_command_timeout)},
     )
 
 
-async def close_pool(pool: asyncpg.Pool) -> None:
-    """Close the pool gracefully, or terminate it if connections are not released in time."""
+async def close_pool(pool: asyncpg.Pool, *, grace_period: float) -> None:
+    """Close the pool once its connections are released, or terminate it after the grace period."""
     try:
-        async with asyncio.timeout(POOL_CLOSE_TIMEOUT):
+        async with asyncio.timeout(grace_period):
             await pool.close()
     except TimeoutError:
-        logger.warning("pool still busy after %s s: terminating it", POOL_CLOSE_TIMEOUT)
+        logger.warning("pool still busy after %s s: terminating its connections", grace_period)
         pool.terminate()
 
 
@@ -86,4 +100,4 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
     try:
         yield Database(pool, acquire_timeout=settings.db_acquire_timeout)
     finally:
-        await close_pool(pool)
+        await close_pool(pool, grace_period=settings.db_pool_close_timeout)

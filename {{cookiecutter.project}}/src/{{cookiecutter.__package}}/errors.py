@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -42,6 +43,11 @@ def _is_title_missing_or_blank(error: dict[str, Any]) -> bool:
     return error["loc"] == ("body", "title") and error["type"] in {"missing", BLANK_TITLE}
 
 
+def _finite_or_text(number: float) -> float | str:
+    """Echo NaN and infinities as text: Python's JSON parser accepts them, JSON has none."""
+    return number if math.isfinite(number) else str(number)
+
+
 class AsciiJSONResponse(JSONResponse):
     """JSON with every non-ASCII character escaped.
 
@@ -63,7 +69,7 @@ async def validation_error(request: Request, error: RequestValidationError) -> R
             status_code=status.HTTP_400_BAD_REQUEST,
         )
     return AsciiJSONResponse(
-        {"detail": jsonable_encoder(problems)},
+        {"detail": jsonable_encoder(problems, custom_encoder={float: _finite_or_text})},
         status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
     )
 

@@ -16,6 +16,7 @@ from importlib.resources.abc import Traversable
 
 import asyncpg
 
+from .database import milliseconds
 from .settings import get_settings
 
 # Any fixed 64-bit number works; it only has to be the same for every instance.
@@ -85,6 +86,11 @@ async def apply_migrations(
 ) -> list[Migration]:
     """Apply the pending migrations, each in its own transaction; return those applied."""
     migrations = load_migrations() if migrations is None else migrations
+    # The pool's statement_timeout suits requests; waiting for another instance's
+    # migrations, and running one, may take far longer.
+    await connection.execute(
+        "SELECT set_config('statement_timeout', $1, false)", milliseconds(MIGRATION_TIMEOUT)
+    )
     await connection.execute(
         "SELECT pg_advisory_lock($1)", MIGRATION_LOCK_ID, timeout=MIGRATION_TIMEOUT
     )
@@ -111,6 +117,7 @@ async def apply_migrations(
         return pending
     finally:
         await connection.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_ID)
+        await connection.execute("RESET statement_timeout")
 
 
 async def migrate() -> list[Migration]:

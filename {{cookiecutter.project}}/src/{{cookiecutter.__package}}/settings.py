@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     db_command_timeout: float = Field(
         default=10.0, gt=0, description="Seconds a single SQL statement may run."
     )
+    db_pool_close_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds shutdown waits for busy connections before closing them anyway.",
+    )
     run_migrations: bool = Field(
         default=True, description="Apply pending migrations when the service starts."
     )

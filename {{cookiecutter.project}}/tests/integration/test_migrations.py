@@ -1,36 +1,56 @@
-"""Migrations run once each, in order, and notice files edited after they ran."""
+"""Migrations run once each and in order, even when instances start together.
+
+They also notice files edited after they ran, and a failed one leaves no trace.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import anyio
 import asyncpg
+import httpx2
 import pytest
 
+from {{ cookiecutter.__package }} import app as app_module
+from {{ cookiecutter.__package }}.app import create_app
 from {{ cookiecutter.__package }}.migrate import (
     Migration,
     MigrationError,
     apply_migrations,
     load_migrations,
 )
+from {{ cookiecutter.__package }}.settings import Settings
+
+from .app_client import app_client
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-async def fresh_schema(database_url: str) -> AsyncIterator[asyncpg.Connection]:
-    """A connection whose search_path is a new, empty schema, dropped afterwards."""
-    schema = f"migration_test_{uuid.uuid4().hex}"
+async def schema(database_url: str) -> AsyncIterator[str]:
+    """A new, empty schema, dropped afterwards."""
+    name = f"migration_test_{uuid.uuid4().hex}"
     admin = await asyncpg.connect(database_url)
-    await admin.execute(f'CREATE SCHEMA "{schema}"')
+    await admin.execute(f'CREATE SCHEMA "{name}"')
+    try:
+        yield name
+    finally:
+        await admin.execute(f'DROP SCHEMA "{name}" CASCADE')
+        await admin.close()
+
+
+@pytest.fixture
+async def fresh_schema(database_url: str, schema: str) -> AsyncIterator[asyncpg.Connection]:
+    """A connection whose search_path is a new, empty schema."""
     connection = await asyncpg.connect(database_url, server_settings={"search_path": schema})
     try:
         yield connection
     finally:
         await connection.close()
-        await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        await admin.close()
 
 
 async def test_migrations_apply_once(fresh_schema: asyncpg.Connection) -> None:
@@ -75,3 +95,78 @@ async def test_failed_migration_leaves_no_trace(fresh_schema: asyncpg.Connection
 
     assert await fresh_schema.fetchval("SELECT to_regclass('half')") is None
     assert await fresh_schema.fetchval("SELECT count(*) FROM schema_migrations") == 0
+
+
+def with_search_path(database_url: str, schema: str) -> str:
+    """The URL with a search_path: asyncpg sends unknown query parameters as settings."""
+    parts = urlsplit(database_url)
+    query = [*parse_qsl(parts.query), ("search_path", schema)]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+@asynccontextmanager
+async def instances_started_together(
+    settings: Settings, count: int
+) -> AsyncIterator[list[httpx2.AsyncClient]]:
+    """Start `count` service instances at once; yield a client for each while all run."""
+    clients: list[httpx2.AsyncClient] = []
+    all_started = anyio.Event()
+    stop = anyio.Event()
+
+    async def run_instance() -> None:
+        async with app_client(create_app(settings)) as client:
+            clients.append(client)
+            if len(clients) == count:
+                all_started.set()
+            await stop.wait()
+
+    async with anyio.create_task_group() as instances:
+        for _ in range(count):
+            instances.start_soon(run_instance)
+        with anyio.fail_after(10):
+            await all_started.wait()
+        try:
+            yield clients
+        finally:
+            stop.set()
+
+
+async def test_instances_starting_together_apply_each_migration_once(
+    database_url: str,
+    schema: str,
+    fresh_schema: asyncpg.Connection,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = Settings(database_url=with_search_path(database_url, schema), _env_file=None)
+    applied_by_each_start: list[list[Migration]] = []
+    arrived = 0
+    both_arrived = anyio.Event()
+
+    async def apply_once_both_arrived(
+        connection: asyncpg.pool.PoolConnectionProxy,
+    ) -> list[Migration]:
+        """Hold the first two instances back until both are ready to migrate."""
+        nonlocal arrived
+        arrived += 1
+        if arrived == 2:
+            both_arrived.set()
+        await both_arrived.wait()
+        applied = await apply_migrations(connection)
+        applied_by_each_start.append(applied)
+        return applied
+
+    monkeypatch.setattr(app_module, "apply_migrations", apply_once_both_arrived)
+
+    async with instances_started_together(settings, 2) as clients:
+        for client in clients:
+            assert (await client.get("/ready")).status_code == 200
+            assert (await client.post("/tasks", json={"title": "served"})).status_code == 201
+    async with instances_started_together(settings, 1):
+        pass
+
+    first_two, third = applied_by_each_start[:2], applied_by_each_start[2]
+    assert sorted(first_two, key=len) == [[], load_migrations()]
+    assert third == []
+    versions = await fresh_schema.fetch("SELECT version FROM schema_migrations ORDER BY version")
+    assert [row["version"] for row in versions] == [m.version for m in load_migrations()]
+    assert await fresh_schema.fetchval("SELECT count(*) FROM tasks") == 2

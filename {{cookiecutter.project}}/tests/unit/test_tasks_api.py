@@ -85,6 +85,20 @@ def test_create_with_a_lone_surrogate_is_unprocessable(client: TestClient) -> No
     assert response.json()["detail"][0]["loc"] == ["body", "title"]
 
 
+@pytest.mark.parametrize(
+    "content",
+    [b'{"title": NaN}', b'{"title": 1e400}', b"-Infinity", b'{"title": "ok", "completed": NaN}'],
+)
+def test_create_with_a_non_finite_number_is_unprocessable(
+    client: TestClient, content: bytes
+) -> None:
+    # Python's JSON parser accepts these; the error that echoes them must still be JSON.
+    response = client.post("/tasks", content=content, headers={"content-type": "application/json"})
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["input"] in {"nan", "inf", "-inf"}
+
+
 def test_title_of_maximum_length_is_accepted(client: TestClient) -> None:
     assert create(client, title="x" * TITLE_MAX_LENGTH)["title"] == "x" * TITLE_MAX_LENGTH
 
@@ -115,6 +129,13 @@ def test_ids_that_cannot_exist_are_unprocessable(
     response = client.request(method, f"/tasks/{task_id}", json={"completed": True})
 
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize("path", ["/tasks/", "/health/", "/tasks/1/"])
+def test_a_trailing_slash_is_not_found_rather_than_redirected(
+    client: TestClient, path: str
+) -> None:
+    assert client.get(path, follow_redirects=False).status_code == 404
 
 
 def test_list_pages_in_id_order(client: TestClient) -> None:
