@@ -67,11 +67,23 @@ def milliseconds(seconds: float) -> str:
     return f"{math.ceil(seconds * 1000)}ms"
 
 
+async def keep_session_state(connection: asyncpg.Connection) -> None:
+    """Return a connection to the pool as it is, without asyncpg's default reset query.
+
+    asyncpg itself still rolls back a transaction left open. The default reset
+    (`RESET ALL`, `UNLISTEN *`, `CLOSE ALL`, `pg_advisory_unlock_all()`) would cost a
+    round trip to the server on every request, to undo session state this service never
+    leaves behind: its statements set nothing for the session, and the migrations put
+    back the lock and the timeout they take (migrate.apply_migrations).
+    """
+
+
 async def create_pool(settings: Settings) -> asyncpg.Pool:
     """Open a connection pool sized and timed by the settings.
 
     The command timeout holds on both sides: asyncpg gives up on a statement that runs
     longer, and the server's `statement_timeout` stops it even if the client is gone.
+    Connections go back to the pool without a reset query (see keep_session_state).
     """
     return await asyncpg.create_pool(
         settings.database_url.get_secret_value(),
@@ -80,6 +92,7 @@ async def create_pool(settings: Settings) -> asyncpg.Pool:
         timeout=settings.db_connect_timeout,
         command_timeout=settings.db_command_timeout,
         server_settings={"statement_timeout": milliseconds(settings.db_command_timeout)},
+        reset=keep_session_state,
     )
 
 

@@ -1,4 +1,8 @@
-"""FastAPI dependencies that hand the lifespan's database to routes."""
+"""FastAPI dependencies that hand the lifespan's database to routes.
+
+They are coroutines on purpose: FastAPI runs a plain `def` dependency in a worker thread,
+a hop through the thread pool on every request for what is an attribute lookup.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +14,18 @@ from .database import Database
 from .repository import PostgresTaskRepository, TaskRepository
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     """Return the database the lifespan opened (see app.lifespan)."""
     return cast("Database", request.state.database)
 
 
-def get_task_repository(database: Annotated[Database, Depends(get_database)]) -> TaskRepository:
-    """Return the task repository routes use; tests override this dependency."""
-    return PostgresTaskRepository(database)
+async def get_task_repository(request: Request) -> TaskRepository:
+    """Return the task repository routes use; tests override this dependency.
+
+    It reads the database itself rather than depending on `get_database`: one dependency
+    to solve per request instead of two.
+    """
+    return PostgresTaskRepository(await get_database(request))
 
 
 DatabaseDep = Annotated[Database, Depends(get_database)]
