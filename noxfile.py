@@ -1,7 +1,8 @@
 """Sessions for working on the template itself. A bare `nox` runs lint and tests.
 
 `nox -s fast` checks renders and hooks in seconds; `nox -s tests` adds the end-to-end
-pipelines (render a project, break it, run its own nox) and takes minutes.
+pipelines (render a project, break it, run its own nox) and takes minutes. `nox -s bench`
+measures the generated pipeline and service (about 20 minutes) and is never run by default.
 """
 
 from __future__ import annotations
@@ -39,6 +40,18 @@ def fast(session: nox.Session) -> None:
     """Run only the quick checks: renders, static checks of the output, hook refusals."""
     session.install(*TEST_REQUIREMENTS)
     session.run("pytest", "--numprocesses=auto", "-m", "not pipeline", *session.posargs)
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Time render-to-green and load the service with wrk; write BENCHMARKS.md and the README.
+
+    Needs wrk (`apt-get install wrk`) and, for the full matrix, every supported Python on PATH.
+    Options after `--`: `--runs N` (timed pipeline runs per variant, default 3), `--part
+    pipeline` or `--part service` (measure only that part and print it, writing nothing).
+    """
+    session.install(*TEST_REQUIREMENTS)
+    session.run("python", "-m", "tests.bench", *session.posargs)
 
 
 @nox.session(default=False)

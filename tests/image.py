@@ -48,17 +48,20 @@ def build_and_final(project: Path) -> tuple[dockerfile.Stage, dockerfile.Stage]:
 
 
 @contextmanager
-def run_like_the_image(project: Path, workdir: Path) -> Iterator[RunningService]:
+def run_like_the_image(
+    project: Path, workdir: Path, python: str | None = None
+) -> Iterator[RunningService]:
     """Install the project as the build stage does and run the image's CMD until the block ends.
 
     The service listens on a free port instead of the image's fixed one (another test or
     program may hold that), with the HEALTHCHECK command aimed at the same port, and a
     throwaway PostgreSQL in `workdir` as its DATABASE_URL. Its output goes to
-    `workdir/service.log`.
+    `workdir/service.log`. `python` is as in install_like_the_build_stage.
     """
+    workdir.mkdir(parents=True, exist_ok=True)
     venv = workdir / "venv"
     build, final = build_and_final(project)
-    install_like_the_build_stage(build, project, workdir / "build", venv)
+    install_like_the_build_stage(build, project, workdir / "build", venv, python)
     command = dockerfile.exec_form(final.last("CMD"))
     check = dockerfile.healthcheck_command(final.last("HEALTHCHECK"))
     image_port = command[command.index("--port") + 1]
@@ -77,16 +80,17 @@ def run_like_the_image(project: Path, workdir: Path) -> Iterator[RunningService]
 
 
 def install_like_the_build_stage(
-    build: dockerfile.Stage, project: Path, workdir: Path, venv: Path
+    build: dockerfile.Stage, project: Path, workdir: Path, venv: Path, python: str | None = None
 ) -> None:
     """Run the build stage's COPY and RUN instructions in `workdir`, installing into `venv`.
 
     Differences from the image: the environment is `venv`, not /opt/venv; its interpreter
-    is the first `python` on PATH, this test run's, not the base image's; uv is the test
-    tools' own. Like the image build, the steps see no outer virtual environment and no
-    uv settings (nox sets UV_PYTHON, which would win over VIRTUAL_ENV) but the Dockerfile's.
+    stands in for the base image's: `python` (a version such as "3.13", or a path) when
+    given, else the first `python` on PATH, this test run's; uv is the test tools' own.
+    Like the image build, the steps see no outer virtual environment and no uv settings
+    (nox sets UV_PYTHON, which would win over VIRTUAL_ENV) but the Dockerfile's.
     """
-    here = {"VIRTUAL_ENV": str(venv)}
+    here = {"VIRTUAL_ENV": str(venv)} | ({"UV_PYTHON": python} if python else {})
     env = {
         key: value
         for key, value in os.environ.items()

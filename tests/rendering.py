@@ -67,11 +67,12 @@ INSTALLED_PYTHONS = [version for version in SUPPORTED_PYTHONS if python_is_insta
 
 @dataclass(frozen=True)
 class NoxRun:
-    """What a nox run printed and how each session it ran ended, in order."""
+    """What a nox run printed, how each session it ran ended, in order, and how long it took."""
 
     returncode: int
     output: str
     sessions: dict[str, str]
+    durations: dict[str, float]
 
 
 def run_nox(project: Path, *args: str, database_url: str | None = None) -> NoxRun:
@@ -110,6 +111,7 @@ def run_nox(project: Path, *args: str, database_url: str | None = None) -> NoxRu
         returncode=completed.returncode,
         output=completed.stdout,
         sessions={session["signatures"][0]: session["result"] for session in ran},
+        durations={session["signatures"][0]: session["duration"] for session in ran},
     )
 
 

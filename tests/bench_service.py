@@ -1,0 +1,122 @@
+"""Service benchmark: the rendered service, run as its image runs it, loaded by wrk on loopback.
+
+`GET /health` touches no database: its rate is what the framework and server manage on
+this machine, the ceiling the database routes are measured against. `POST /tasks`
+inserts a row per request; `GET /tasks/{id}` reads tasks created beforehand, at random.
+
+The load is fixed: 64 connections from one wrk thread for 10 s, after a 3 s warm-up that
+is not counted, three times per endpoint, keeping the run with the median rate. One wrk
+thread because the machine may have only two cores, shared by wrk, the service (one
+process, one event loop: at most one core) and PostgreSQL; one C thread is far more than
+one Python process can answer, and a second would only take CPU from the other two.
+64 connections keep the service's pool of 10 connections busy with requests waiting,
+as a loaded service is.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import wrk
+from .image import fetch_json, run_like_the_image
+from .rendering import INSTALLED_PYTHONS, render
+
+LOAD = wrk.Load(connections=64, threads=1, seconds=10)
+WARM_UP = wrk.Load(connections=64, threads=1, seconds=3)
+RUNS_PER_ENDPOINT = 3
+TASKS_TO_READ = 1_000
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A request to measure: its label, the URL path wrk loads, the Lua script if any."""
+
+    label: str
+    slug: str
+    path: str
+    script: str | None = None
+
+
+HEALTH = Endpoint("GET /health", "health", "/health")
+CREATE = Endpoint("POST /tasks", "create", "/tasks", wrk.CREATE_TASK_SCRIPT)
+# The script makes each request's path; wrk only needs the server's address.
+READ = Endpoint("GET /tasks/{id}", "read", "/", wrk.READ_TASK_SCRIPT)
+ENDPOINTS = (HEALTH, CREATE, READ)
+
+
+@dataclass(frozen=True)
+class EndpointResult:
+    """The median run of one endpoint, and the rates of all its runs."""
+
+    endpoint: Endpoint
+    median: wrk.WrkResult
+    rates: list[float]
+
+
+@dataclass(frozen=True)
+class ServiceResult:
+    """Every endpoint's result, and the Python the service ran on."""
+
+    python: str
+    endpoints: list[EndpointResult]
+
+
+def median_run(results: list[wrk.WrkResult]) -> wrk.WrkResult:
+    """The run with the median rate (the lower middle one of an even number)."""
+    ordered = sorted(results, key=lambda result: result.requests_per_second)
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def create_tasks(url: str, count: int) -> tuple[int, int]:
+    """Create `count` tasks one after the other; return the first and last id."""
+    ids = [
+        int(str(fetch_json(f"{url}/tasks", {"title": f"Task {n}"}, status=201)["id"]))
+        for n in range(count)
+    ]
+    # A fresh database numbers them consecutively, so wrk may draw any id in between.
+    assert ids == list(range(ids[0], ids[0] + count)), "the ids are not consecutive"
+    return ids[0], ids[-1]
+
+
+def load_endpoint(
+    url: str, endpoint: Endpoint, workdir: Path, script_args: tuple[str, ...] = ()
+) -> EndpointResult:
+    """Warm the endpoint up, then load it RUNS_PER_ENDPOINT times; every answer must be a 2xx."""
+    script = None
+    if endpoint.script is not None:
+        script = workdir / f"{endpoint.slug}.lua"
+        script.write_text(endpoint.script, encoding="utf-8")
+    target = url + endpoint.path
+    wrk.run(target, WARM_UP, script, *script_args)
+    results = [wrk.run(target, LOAD, script, *script_args) for _ in range(RUNS_PER_ENDPOINT)]
+    for result in results:
+        if result.not_successful:
+            msg = f"{endpoint.label}: {result.not_successful} answers were not 2xx or 3xx"
+            raise RuntimeError(msg)
+    rates = [result.requests_per_second for result in results]
+    return EndpointResult(endpoint, median_run(results), rates)
+
+
+def measure_service(workdir: Path) -> ServiceResult:
+    """Render the default project, run it like its image, and load each endpoint in turn.
+
+    The image's base is the newest supported Python; the newest one installed stands in.
+    """
+    project = render(workdir / "render")
+    newest = INSTALLED_PYTHONS[-1]
+    with run_like_the_image(project, workdir / "service", newest) as service:
+        python = subprocess.run(
+            [str(service.venv / "bin" / "python"), "--version"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()[-1]
+        first, last = create_tasks(service.url, TASKS_TO_READ)
+        script_args = {READ: (str(first), str(last))}
+        results = [
+            load_endpoint(service.url, endpoint, workdir, script_args.get(endpoint, ()))
+            for endpoint in ENDPOINTS
+        ]
+    return ServiceResult(python, results)

@@ -1,0 +1,172 @@
+"""The benchmark's own logic: reading wrk, choosing runs, the floor's commands, the tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from . import bench, wrk
+from .bench_pipeline import PipelineResult, Timing, floor_steps, session_phase
+from .bench_service import CREATE, HEALTH, READ, EndpointResult, ServiceResult, median_run
+
+REPORT = """\
+Running 10s test @ http://127.0.0.1:8000/health
+  1 threads and 64 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency    14.78ms    5.12ms 122.50ms   90.00%
+    Req/Sec     4.40k   300.00     4.80k    80.00%
+  Latency Distribution
+     50%  850.00us
+     75%   16.00ms
+     90%   18.00ms
+     99%    1.25s
+  44021 requests in 10.00s, 5.90MB read
+Requests/sec:   4401.87
+Transfer/sec:    604.12KB
+"""
+FAILURES = """\
+  44021 requests in 10.00s, 5.90MB read
+  Socket errors: connect 0, read 2, write 0, timeout 3
+  Non-2xx or 3xx responses: 12
+Requests/sec:   4401.87
+"""
+
+
+def test_wrk_report_gives_rate_percentiles_in_milliseconds_and_no_failures() -> None:
+    result = wrk.parse(REPORT)
+
+    assert result == wrk.WrkResult(
+        requests=44021,
+        requests_per_second=4401.87,
+        p50_ms=0.85,
+        p99_ms=1250.0,
+        not_successful=0,
+        socket_errors=0,
+    )
+
+
+def test_wrk_report_counts_answers_that_failed_and_socket_errors() -> None:
+    head, _rate, _rest = REPORT.partition("  44021 requests")
+    result = wrk.parse(head + FAILURES)
+
+    assert (result.not_successful, result.socket_errors) == (12, 5)
+
+
+@pytest.mark.parametrize(
+    "output",
+    ["", "unable to connect to 127.0.0.1:8000 Connection refused", REPORT.replace("99%", "98%")],
+    ids=["empty", "refused", "no-p99"],
+)
+def test_anything_but_a_latency_report_is_refused(output: str) -> None:
+    with pytest.raises(ValueError, match="wrk --latency"):
+        wrk.parse(output)
+
+
+def test_wrk_command_puts_the_fixed_load_and_passes_script_arguments_after_a_separator() -> None:
+    load = wrk.Load(connections=64, threads=1, seconds=10)
+
+    command = wrk.wrk_command("http://127.0.0.1:1/", load, Path("read.lua"), "1", "1000")
+
+    assert command == [
+        "wrk",
+        "--latency",
+        "--connections=64",
+        "--threads=1",
+        "--duration=10s",
+        "--script=read.lua",
+        "http://127.0.0.1:1/",
+        "--",
+        "1",
+        "1000",
+    ]
+
+
+def result_at(rate: float) -> wrk.WrkResult:
+    return wrk.WrkResult(1, rate, p50_ms=1.0, p99_ms=2.0, not_successful=0, socket_errors=0)
+
+
+@pytest.mark.parametrize(
+    ("rates", "median"), [([3.0, 1.0, 2.0], 2.0), ([4.0, 1.0, 3.0, 2.0], 2.0), ([5.0], 5.0)]
+)
+def test_median_run_is_the_middle_rate_or_the_lower_middle_one(
+    rates: list[float], median: float
+) -> None:
+    assert median_run([result_at(rate) for rate in rates]).requests_per_second == median
+
+
+def test_floor_runs_each_suite_once_per_python_with_its_own_coverage_data() -> None:
+    steps = floor_steps(3)
+    test_runs = [step for step in steps if step.phase in {"unit", "integration"}]
+
+    assert [step.phase for step in steps] == [
+        *["lint"] * 7,
+        *["unit"] * 3,
+        *["integration"] * 3,
+        *["coverage"] * 4,
+    ]
+    assert len({dict(step.env)["COVERAGE_FILE"] for step in test_runs}) == 6
+    assert {step.command[-1] for step in test_runs} == {"tests/unit", "tests/integration"}
+
+
+@pytest.mark.parametrize(
+    ("session", "phase"),
+    [("lint", "lint"), ("unit-3.12", "unit"), ("integration-3.14", "integration")],
+)
+def test_a_session_belongs_to_the_phase_its_name_starts_with(session: str, phase: str) -> None:
+    assert session_phase(session) == phase
+
+
+def timing(seconds: float) -> Timing:
+    return Timing(
+        seconds, {"lint": 1.0, "unit": 2.0, "integration": seconds - 4.5, "coverage": 1.0}
+    )
+
+
+def test_pipeline_table_gives_both_ratios_of_the_medians_and_whether_they_meet_the_targets() -> (
+    None
+):
+    result = PipelineResult(
+        pythons=["3.11", "3.12"],
+        uv=[timing(70.0), timing(60.0), timing(80.0)],
+        pip=[timing(140.0), timing(150.0), timing(130.0)],
+        floor=[timing(50.0), timing(51.0), timing(49.0)],
+    )
+
+    table = bench.pipeline_tables(result)
+
+    assert "| `nox` (uv) | 70.0 s | 70.0, 60.0, 80.0 | uv/floor 1.40x | <= 1.5x: met |" in table
+    assert "| pip/uv 2.00x | >= 3x: missed |" in table
+    assert "| integration | 45.5 | 65.5 | 135.5 |" in table
+    assert "| nox outside sessions | | 0.5 | 0.5 |" in table
+
+
+def test_service_table_gives_each_endpoints_share_of_the_health_rate() -> None:
+    result = ServiceResult(
+        python="3.13.0",
+        endpoints=[
+            EndpointResult(HEALTH, result_at(4000.0), [4000.0]),
+            EndpointResult(CREATE, result_at(2100.0), [2100.0]),
+            EndpointResult(READ, result_at(2000.0), [2000.0]),
+        ],
+    )
+
+    table = bench.service_table(result)
+
+    assert "| `GET /health` | 4000 | 1.0 ms | 2.0 ms | 4000 | 100% |  |" in table
+    assert "| 2100 | 52% | >= 50%: met |" in table
+    assert "| 2000 | 50% | >= 60%: missed |" in table
+
+
+def test_readme_block_is_replaced_between_its_markers_only() -> None:
+    readme = "intro\n<!-- benchmarks: start -->\nold\n<!-- benchmarks: end -->\noutro\n"
+
+    replaced = bench.with_readme_block(readme, "new\n")
+
+    assert replaced == "intro\n<!-- benchmarks: start -->\nnew\n<!-- benchmarks: end -->\noutro\n"
+
+
+def test_a_readme_without_the_markers_is_refused() -> None:
+    with pytest.raises(ValueError, match="benchmarks: start"):
+        bench.with_readme_block("no markers\n", "new\n")
+
