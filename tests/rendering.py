@@ -115,6 +115,29 @@ def run_nox(project: Path, *args: str, database_url: str | None = None) -> NoxRu
     )
 
 
+# What nox says about its own work, as opposed to the commands it runs in sessions.
+NOX_MESSAGES = (
+    "Running session ",
+    "Creating virtual environment ",
+    "uv pip install ",
+    "python -m pip install ",
+    "Session ",
+    "Missing interpreters ",
+    "Ran ",
+    "* ",
+)
+
+
+def commands_in_sessions(output: str) -> list[str]:
+    """The commands a nox run logged in its sessions, in order, installs left out."""
+    commands = []
+    for line in output.splitlines():
+        message = line.removeprefix("nox > ")
+        if message != line and not message.startswith(NOX_MESSAGES):
+            commands.append(message.strip())
+    return commands
+
+
 def nox_sessions(project: Path, *args: str) -> list[str]:
     """The sessions `nox --list --json` selects in the project: its defaults without args."""
     listing = subprocess.run(

@@ -9,6 +9,7 @@ import pytest
 from . import bench, wrk
 from .bench_pipeline import PipelineResult, Timing, floor_steps, session_phase
 from .bench_service import CREATE, HEALTH, READ, EndpointResult, ServiceResult, median_run
+from .rendering import commands_in_sessions
 
 REPORT = """\
 Running 10s test @ http://127.0.0.1:8000/health
@@ -109,6 +110,27 @@ def test_floor_runs_each_suite_once_per_python_with_its_own_coverage_data() -> N
     assert {step.command[-1] for step in test_runs} == {"tests/unit", "tests/integration"}
 
 
+def test_commands_in_sessions_are_what_nox_logged_but_its_own_messages_and_installs() -> None:
+    output = "\n".join(
+        [
+            "nox > Running session lint",
+            "nox > Creating virtual environment (uv) using python3 in .nox/lint",
+            "nox > uv pip install . 'ruff>=0.9'",
+            "nox > ruff check .",
+            "nox > mypy ",  # as nox logs a command without arguments
+            "All checks passed!",
+            "nox > Session lint was successful in 8 seconds.",
+            "nox > Running session unit-3.14",
+            "nox > Missing interpreters will error by default on CI systems.",
+            "nox > Session unit-3.14 skipped: Python interpreter 3.14 not found.",
+            "nox > Ran 2 sessions in 9 seconds:",
+            "nox > * lint: success, took 8 seconds",
+        ]
+    )
+
+    assert commands_in_sessions(output) == ["ruff check .", "mypy"]
+
+
 @pytest.mark.parametrize(
     ("session", "phase"),
     [("lint", "lint"), ("unit-3.12", "unit"), ("integration-3.14", "integration")],
@@ -169,4 +191,3 @@ def test_readme_block_is_replaced_between_its_markers_only() -> None:
 def test_a_readme_without_the_markers_is_refused() -> None:
     with pytest.raises(ValueError, match="benchmarks: start"):
         bench.with_readme_block("no markers\n", "new\n")
-

