@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from . import bench, wrk
-from .bench_pipeline import PipelineResult, Timing, floor_steps, session_phase
+from .bench_pipeline import PipelineResult, Timing, floor_steps, own_python, session_phase
 from .bench_service import CREATE, HEALTH, READ, EndpointResult, ServiceResult, median_run
 from .rendering import commands_in_sessions
 
@@ -97,7 +97,7 @@ def test_median_run_is_the_middle_rate_or_the_lower_middle_one(
 
 
 def test_floor_runs_each_suite_once_per_python_with_its_own_coverage_data() -> None:
-    steps = floor_steps(3)
+    steps = floor_steps(["3.11", "3.12", "3.13"])
     test_runs = [step for step in steps if step.phase in {"unit", "integration"}]
 
     assert [step.phase for step in steps] == [
@@ -106,8 +106,10 @@ def test_floor_runs_each_suite_once_per_python_with_its_own_coverage_data() -> N
         *["integration"] * 3,
         *["coverage"] * 4,
     ]
+    assert [step.python for step in test_runs] == ["3.11", "3.12", "3.13"] * 2
     assert len({dict(step.env)["COVERAGE_FILE"] for step in test_runs}) == 6
     assert {step.command[-1] for step in test_runs} == {"tests/unit", "tests/integration"}
+    assert {step.python for step in steps if step.phase in {"lint", "coverage"}} == {own_python()}
 
 
 def test_commands_in_sessions_are_what_nox_logged_but_its_own_messages_and_installs() -> None:
@@ -157,8 +159,11 @@ def test_pipeline_table_gives_both_ratios_of_the_medians_and_whether_they_meet_t
 
     table = bench.pipeline_tables(result)
 
-    assert "| `nox` (uv) | 70.0 s | 70.0, 60.0, 80.0 | uv/floor 1.40x | <= 1.5x: met |" in table
-    assert "| pip/uv 2.00x | >= 3x: missed |" in table
+    assert (
+        "| `nox` (uv) | 70.0 s | 70.0, 60.0, 80.0 | +20.0 s | uv/floor 1.40x | <= 1.5x: met |"
+        in (table)
+    )
+    assert "| +90.0 s (4.5x uv's) | pip/uv 2.00x | >= 3x: missed |" in table
     assert "| integration | 45.5 | 65.5 | 135.5 |" in table
     assert "| nox outside sessions | | 0.5 | 0.5 |" in table
 

@@ -42,7 +42,7 @@ def test_bare_nox_is_green_with_the_embedded_database(tmp_path: Path) -> None:
     assert list(result.sessions.items()) == list(expected.items())
     assert total_coverage(result.output) >= int(DEFAULTS["coverage_threshold"])
     # The benchmark's floor (tests/bench_pipeline.py) runs exactly these commands.
-    floor = [shlex.join(step.command) for step in floor_steps(len(INSTALLED_PYTHONS))]
+    floor = [shlex.join(step.command) for step in floor_steps(INSTALLED_PYTHONS)]
     assert commands_in_sessions(result.output) == floor
 
 
