@@ -118,6 +118,15 @@ def session_phase(session: str) -> str:
     return session.partition("-")[0]
 
 
+def settle_disk() -> None:
+    """Write out what earlier runs left to write before timing the next one.
+
+    A pip run writes and deletes about a gigabyte of environments; flushed while the next
+    run is timed, it would slow that run's database commits (each one waits for an fsync).
+    """
+    os.sync()
+
+
 def nox_timing(seconds: float, run: NoxRun) -> Timing:
     """A nox run's wall time, with its sessions' durations added up per phase."""
     phases = dict.fromkeys(PHASES, 0.0)
@@ -130,6 +139,7 @@ def time_nox(workdir: Path, *args: str) -> tuple[Timing, NoxRun]:
     """Render into `workdir`, time its bare `nox` (with `args`), check it green, clean up."""
     project = render(workdir)
     backend = "virtualenv" if FORCE_PIP in args else "uv"
+    settle_disk()
     started = time.perf_counter()
     run = run_nox(project, *args)
     seconds = time.perf_counter() - started
@@ -194,6 +204,7 @@ def time_floor(workdir: Path, envs: dict[str, dict[str, str]], pythons: list[str
     """Render into `workdir` and time the floor's commands on it; each must pass."""
     project = render(workdir)
     phases = dict.fromkeys(PHASES, 0.0)
+    settle_disk()
     started = time.perf_counter()
     for step in floor_steps(pythons):
         step_started = time.perf_counter()
