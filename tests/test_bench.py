@@ -196,3 +196,12 @@ def test_readme_block_is_replaced_between_its_markers_only() -> None:
 def test_a_readme_without_the_markers_is_refused() -> None:
     with pytest.raises(ValueError, match="benchmarks: start"):
         bench.with_readme_block("no markers\n", "new\n")
+
+
+def test_readme_shows_the_latest_tables_of_benchmarks_md() -> None:
+    written = bench.BENCHMARKS.read_text(encoding="utf-8")
+    readme = bench.README.read_text(encoding="utf-8")
+
+    block = written.partition(bench.BENCHMARKS_INTRO)[2]
+    assert block
+    assert bench.with_readme_block(readme, block) == readme
