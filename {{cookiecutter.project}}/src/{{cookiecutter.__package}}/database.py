@@ -57,7 +57,7 @@ class BorrowedConnection:
     Failing to reach the database, when borrowing the connection, inside the block or
     when giving it back, raises DatabaseUnavailableError. A class rather than an
     @asynccontextmanager generator: every request passes through here, and the generator
-    cost about 2 % of the GET /tasks/{id} rate (README, Benchmarks).
+    cost about 2 % of the GET /tasks/{id} rate under load.
     """
 
     __slots__ = ("acquire_timeout", "connection", "pool")
