@@ -6,12 +6,12 @@ checks that the pipeline stops at the gate that guards against that breakage.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from .image import free_port
 from .rendering import (
     INSTALLED_PYTHONS,
     NoxRun,
@@ -139,17 +139,10 @@ def test_gate_stops_the_pipeline(
     assert complaint in run.output
 
 
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
 def test_unreachable_database_url_fails_integration_with_one_clear_line(tmp_path: Path) -> None:
     project = render(tmp_path)
 
-    run = run_nox(project, database_url=f"postgresql://postgres@127.0.0.1:{closed_port()}/postgres")
+    run = run_nox(project, database_url=f"postgresql://postgres@127.0.0.1:{free_port()}/postgres")
 
     assert_stopped_at(run, f"integration-{FIRST_PYTHON}")
     assert run.output.count("DATABASE_URL is set, but it cannot be reached") == 1

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from .rendering import DEFAULTS, render
+from .rendering import DEFAULTS, render, render_cli
 
 LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{|\{%|\{#")
 
@@ -135,13 +135,7 @@ def test_answers_are_recorded_for_re_rendering(default_project: Path, tmp_path: 
 
 
 def test_post_generation_hook_prints_next_steps(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "cookiecutter", "--no-input", f"--output-dir={tmp_path}", "."],
-        cwd=Path(__file__).resolve().parents[1],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = render_cli(tmp_path)
 
     assert result.returncode == 0, result.stderr
     assert "cd task-service" in result.stdout
