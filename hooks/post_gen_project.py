@@ -1,11 +1,16 @@
-"""Finish the rendered project: drop what the answers switched off, record the answers.
+"""Finish the rendered project: drop what the answers switched off, record the answers, lock.
 
-Runs inside the new project folder and needs no network.
+Runs inside the new project folder. Only the lock needs the network (the package index):
+without it the project is still complete, and the hook says how to make the lock later.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sysconfig
 from pathlib import Path
 
 # The answers arrive as one JSON document so that no answer can break this file's syntax.
@@ -15,6 +20,11 @@ IMAGE_FILES = ("Dockerfile", ".dockerignore")
 
 # Where this machine rendered the template: meaningless anywhere else.
 MACHINE_LOCAL_KEYS = frozenset({"_output_dir", "_repo_dir", "_checkout"})
+
+# The same line the project's first nox gate prints when uv.lock is missing (noxfile.py).
+MISSING_LOCK = "no uv.lock: run `uv lock` (it needs the package index) and commit uv.lock"
+# Resolving with a warm cache takes about a second; a network that never answers is cut short.
+LOCK_TIMEOUT = 120
 
 
 def remove_switched_off_files(project: Path) -> None:
@@ -32,6 +42,48 @@ def record_answers(project: Path) -> None:
     answers = {key: value for key, value in ANSWERS.items() if key not in MACHINE_LOCAL_KEYS}
     text = json.dumps({"cookiecutter": answers}, indent=2, sort_keys=True)
     (project / ".cookiecutter.json").write_text(text + "\n", encoding="utf-8")
+
+
+def find_uv() -> str | None:
+    """The uv installed beside cookiecutter (`pip install cookiecutter uv`), else on PATH."""
+    beside = Path(sysconfig.get_path("scripts")) / ("uv.exe" if os.name == "nt" else "uv")
+    return str(beside) if beside.is_file() else shutil.which("uv")
+
+
+def lock(project: Path) -> bool:
+    """Write uv.lock for every supported Python; if that fails, say why and what to run later."""
+    uv = find_uv()
+    if uv is None:
+        print(f"WARNING: {MISSING_LOCK} (uv is not installed)")
+        return False
+    try:
+        locked = subprocess.run(  # noqa: S603 (uv itself, with fixed arguments)
+            [uv, "lock", "--quiet", "--no-progress"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=LOCK_TIMEOUT,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        print(f"WARNING: {MISSING_LOCK} (uv lock: {error})")
+        return False
+    if locked.returncode != 0:
+        print(f"WARNING: {MISSING_LOCK} (uv lock: {why_uv_failed(locked.stderr)})")
+        return False
+    return True
+
+
+def why_uv_failed(output: str) -> str:
+    """The error uv reports and its deepest cause, on one line.
+
+    uv prints an error and a chain of causes, such as `Request failed after 3 retries`
+    down to `Connection refused`: the two ends say what failed and why.
+    """
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    errors = [line.removeprefix("error: ") for line in lines if line.startswith("error: ")]
+    causes = [line.removeprefix("cause: ") for line in lines if line.startswith("cause: ")]
+    return ": ".join([*errors[:1], *causes[-1:]]) or "no output"
 
 
 def print_next_steps(project: Path) -> None:
@@ -57,6 +109,7 @@ def main() -> None:
     project = Path.cwd()
     remove_switched_off_files(project)
     record_answers(project)
+    lock(project)
     print_next_steps(project)
 
 

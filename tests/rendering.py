@@ -10,6 +10,7 @@ import sys
 import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cookiecutter.main import cookiecutter
 
@@ -34,8 +35,10 @@ def render(output_dir: Path, **answers: str) -> Path:
     return Path(project)
 
 
-def render_cli(output_dir: Path, **answers: str) -> subprocess.CompletedProcess[str]:
-    """Run the cookiecutter command line as a user would; return its result."""
+def render_cli(
+    output_dir: Path, *, env: dict[str, str] | None = None, **answers: str
+) -> subprocess.CompletedProcess[str]:
+    """Run the cookiecutter command line as a user would (with `env` added); return its result."""
     return subprocess.run(
         [
             sys.executable,
@@ -47,6 +50,7 @@ def render_cli(output_dir: Path, **answers: str) -> subprocess.CompletedProcess[
             str(TEMPLATE),
             *(f"{key}={value}" for key, value in answers.items()),
         ],
+        env={**os.environ, **(env or {})},
         capture_output=True,
         text=True,
         check=False,
@@ -81,7 +85,7 @@ def run_nox(project: Path, *args: str, database_url: str | None = None) -> NoxRu
     DATABASE_URL is passed on only when given, so that by default the tests start their
     embedded server. CI machines set `CI`, which makes nox fail on a missing interpreter;
     the template's tests check the pipeline on the interpreters this machine has (3.14
-    may not be one), and never wait for a download of the missing ones.
+    may not be one), which the noxfile never downloads.
     """
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     if database_url is not None:
@@ -94,7 +98,6 @@ def run_nox(project: Path, *args: str, database_url: str | None = None) -> NoxRu
             "-m",
             "nox",
             "--no-error-on-missing-interpreters",
-            "--download-python=never",
             f"--report={report}",
             *args,
         ],
@@ -115,17 +118,18 @@ def run_nox(project: Path, *args: str, database_url: str | None = None) -> NoxRu
     )
 
 
-# What nox says about its own work, as opposed to the commands it runs in sessions.
+# What nox and the noxfile say about their work, as opposed to the commands sessions run.
 NOX_MESSAGES = (
     "Running session ",
     "Creating virtual environment ",
-    "uv pip install ",
-    "python -m pip install ",
+    "Combining the coverage data of ",
     "Session ",
     "Missing interpreters ",
     "Ran ",
     "* ",
 )
+# How a session installs: `uv sync` (by uv's full path) into its environment.
+INSTALL_COMMAND = re.compile(r"^\S*\buv sync ")
 
 
 def commands_in_sessions(output: str) -> list[str]:
@@ -133,13 +137,14 @@ def commands_in_sessions(output: str) -> list[str]:
     commands = []
     for line in output.splitlines():
         message = line.removeprefix("nox > ")
-        if message != line and not message.startswith(NOX_MESSAGES):
-            commands.append(message.strip())
+        if message == line or message.startswith(NOX_MESSAGES) or INSTALL_COMMAND.match(message):
+            continue
+        commands.append(message.strip())
     return commands
 
 
-def nox_sessions(project: Path, *args: str) -> list[str]:
-    """The sessions `nox --list --json` selects in the project: its defaults without args."""
+def nox_listing(project: Path, *args: str) -> list[dict[str, Any]]:
+    """What `nox --list --json` says of the sessions it selects: the defaults without args."""
     listing = subprocess.run(
         [sys.executable, "-m", "nox", "--list", "--json", *args],
         cwd=project,
@@ -148,7 +153,13 @@ def nox_sessions(project: Path, *args: str) -> list[str]:
         check=False,
     )
     assert listing.returncode == 0, listing.stdout + listing.stderr
-    return [session["session"] for session in json.loads(listing.stdout)]
+    sessions: list[dict[str, Any]] = json.loads(listing.stdout)
+    return sessions
+
+
+def nox_sessions(project: Path, *args: str) -> list[str]:
+    """The names of the sessions `nox --list --json` selects in the project."""
+    return [session["session"] for session in nox_listing(project, *args)]
 
 
 def tool(name: str) -> str:

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from .rendering import DEFAULTS, render, render_cli
+from .image import free_port
+from .rendering import DEFAULTS, nox_listing, render, render_cli, run_nox
 
 LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{|\{%|\{#")
 
@@ -134,6 +135,39 @@ def test_answers_are_recorded_for_re_rendering(default_project: Path, tmp_path: 
         assert (again / path.relative_to(default_project)).read_bytes() == path.read_bytes()
 
 
+MISSING_LOCK = "no uv.lock: run `uv lock` (it needs the package index) and commit uv.lock"
+
+
+def test_the_render_ships_a_lock_for_every_supported_python(default_project: Path) -> None:
+    lock = load_toml(default_project / "uv.lock")
+    pyproject = load_toml(default_project / "pyproject.toml")
+
+    assert lock["requires-python"] == pyproject["project"]["requires-python"]
+    assert "task-service" in {package["name"] for package in lock["package"]}
+
+
+def test_without_a_package_index_the_render_succeeds_and_the_first_gate_says_how_to_lock(
+    tmp_path: Path,
+) -> None:
+    unreachable = {"UV_DEFAULT_INDEX": f"http://127.0.0.1:{free_port()}/simple"}
+    # One try is enough to fail; uv's retries would only make the test slower.
+    result = render_cli(tmp_path, env=unreachable | {"UV_HTTP_RETRIES": "0"})
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output
+    [warning] = [line for line in output.splitlines() if MISSING_LOCK in line]
+    assert warning.startswith(f"WARNING: {MISSING_LOCK} (uv lock: ")
+    project = tmp_path / "task-service"
+    assert not (project / "uv.lock").exists()
+    assert (project / "noxfile.py").is_file()
+
+    gate = run_nox(project, "--session=lint")
+
+    assert gate.sessions == {"lint": "aborted"}
+    assert gate.output.count(MISSING_LOCK) == 1, gate.output
+
+
 def test_post_generation_hook_prints_next_steps(tmp_path: Path) -> None:
     result = render_cli(tmp_path)
 
@@ -168,6 +202,19 @@ def test_python_minimum_sets_the_matrix(
     assert [c.rsplit(" ", 1)[1] for c in classifiers if c.count("::") == 2 and "3." in c] == (
         versions
     )
+
+
+@pytest.mark.parametrize("python_min", ["3.11", "3.14"])
+def test_lint_and_coverage_run_on_any_supported_python(tmp_path: Path, python_min: str) -> None:
+    project = render(tmp_path, python_min=python_min)
+    supported = DEFAULTS["__supported_pythons"].split()
+    own = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+    listed = nox_listing(project, "--sessions", "lint", "coverage")
+
+    # nox's own Python when the project supports it, else any supported one installed.
+    expected = None if own in supported[supported.index(python_min) :] else f">={python_min}"
+    assert [session["python"] for session in listed] == [expected, expected]
 
 
 @pytest.mark.parametrize(
