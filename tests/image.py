@@ -88,9 +88,9 @@ def install_like_the_build_stage(
     stands in for the base image's: `python` (a version such as "3.13", or a path) when
     given, else the first `python` on PATH, this test run's; uv is the test tools' own.
     Like the image build, the steps see no outer virtual environment and no uv settings
-    (nox sets UV_PYTHON, which would win over VIRTUAL_ENV) but the Dockerfile's.
+    (nox sets UV_PYTHON and UV_PROJECT_ENVIRONMENT for its sessions) but the Dockerfile's.
     """
-    here = {"VIRTUAL_ENV": str(venv)} | ({"UV_PYTHON": python} if python else {})
+    here = {"UV_PROJECT_ENVIRONMENT": str(venv)} | ({"UV_PYTHON": python} if python else {})
     env = {
         key: value
         for key, value in os.environ.items()

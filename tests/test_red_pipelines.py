@@ -74,6 +74,11 @@ CHECKOUT = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1"
 
 # breakage, the session that must stop the pipeline, what it must say
 BREAKAGES: dict[str, tuple[Breakage, str, str]] = {
+    "dependency-added-without-relocking": (
+        replace("pyproject.toml", '"asyncpg>=0.30",', '"asyncpg>=0.30", "rich>=13",'),
+        "lint",
+        "To update the lockfile, run `uv lock`.",
+    ),
     "unused-import": (
         replace(
             f"src/{PACKAGE}/models.py", "from datetime import", "import os\nfrom datetime import"

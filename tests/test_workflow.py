@@ -204,7 +204,7 @@ def test_dependabot_watches_every_ecosystem_the_project_has(rendered: Rendered) 
     ecosystems = [update["package-ecosystem"] for update in dependabot["updates"]]
 
     docker = ["docker"] if rendered.include_image else []
-    assert ecosystems == ["pip", "github-actions", *docker]
+    assert ecosystems == ["uv", "github-actions", *docker]
 
 
 def test_image_files_and_task_go_with_the_image(rendered: Rendered) -> None:

@@ -3,27 +3,33 @@
 CI calls these same sessions (.github/workflows/ci.yml), so a green `nox` here means a
 green pipeline there. Options after `--` go to pytest, e.g. `nox -s unit -- -x -k title`;
 `lint` always checks the whole project, so `nox -- -x` stops early without breaking it.
+
+Every session installs exactly the versions pinned in uv.lock, the same ones CI and the
+container image install.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import sys
 from pathlib import Path
 
 import nox
 
 nox.needs_version = ">=2025.5.1"
-nox.options.default_venv_backend = "uv|virtualenv"
+# uv creates the environments and installs the lock into them (see `install_locked`).
+nox.options.default_venv_backend = "uv"
 nox.options.sessions = ["lint", "unit", "integration", "coverage"]
 nox.options.stop_on_first_error = True
+# A Python of the matrix that is not installed is skipped at once (an error on CI)
+# rather than downloaded: `nox --download-python=auto` lets uv fetch the missing ones.
+nox.options.download_python = "never"
 
-PYTHON_VERSIONS = [
-{%- for version in cookiecutter.__python_versions.split() %}"{{ version }}"{% if not loop.last %}, {% endif %}{% endfor -%}
-]
+PYTHON_VERSIONS = {{ cookiecutter.__python_versions.split() | tojson }}
 
-PYPROJECT = nox.project.load_toml("pyproject.toml")
-TEST_REQUIREMENTS = nox.project.dependency_groups(PYPROJECT, "test")
-DEV_REQUIREMENTS = nox.project.dependency_groups(PYPROJECT, "dev")
+LOCK = Path("uv.lock")
+MISSING_LOCK = "no uv.lock: run `uv lock` (it needs the package index) and commit uv.lock"
 DOCKERFILE = Path("Dockerfile")
 GITHUB_CONFIG = Path(".github")
 # GitHub's own schemas, vendored in check-jsonschema so that they work offline.
@@ -31,17 +37,44 @@ GITHUB_SCHEMAS = {
     "vendor.github-workflows": ".github/workflows/*.yml",
     "vendor.dependabot": ".github/dependabot.yml",
 }
+# Coverage data files are named after the session that wrote them (run_tests_under_coverage):
+# .coverage.<session>.<host>.<pid>.<random>
+COVERAGE_DATA = re.compile(r"^\.coverage\.(?P<session>(?:unit|integration)-\d+\.\d+)\.")
 
 
-@nox.session
+def python_for_tools() -> str | None:
+    """The Python of lint and coverage: nox's own if the project supports it, else any it does.
+
+    Neither needs a particular version, only one that the lock and requires-python allow.
+    """
+    if f"{sys.version_info.major}.{sys.version_info.minor}" in PYTHON_VERSIONS:
+        return None
+    return f">={PYTHON_VERSIONS[0]}"
+
+
+def install_locked(session: nox.Session, *selection: str) -> None:
+    """Install what `selection` (uv sync options) selects, at the versions uv.lock pins.
+
+    `uv sync --locked` rather than `session.install`: it installs exactly what uv.lock
+    pins (the same versions CI and the Dockerfile install), removes anything else, and
+    fails when uv.lock no longer matches pyproject.toml instead of resolving afresh. nox's
+    uv backend points uv at the session's environment (UV_PROJECT_ENVIRONMENT).
+    """
+    if not LOCK.exists():
+        session.error(MISSING_LOCK)
+    session.run_install("uv", "sync", "--locked", "--no-default-groups", *selection, silent=True)
+
+
+@nox.session(python=python_for_tools())
 def lint(session: nox.Session) -> None:
     """Check the code (ruff, mypy), the Dockerfile (hadolint) and .github/ (schemas, zizmor).
 
     ruff check, ruff format --check and strict mypy always. When the project has them:
     hadolint on the Dockerfile; GitHub's schemas (check-jsonschema) and zizmor (offline)
-    on the workflows and dependabot.yml.
+    on the workflows and dependabot.yml. mypy checks the tests, tasks.py and this file
+    too, so lint installs every development dependency (the `dev` group).
     """
-    session.install(".", *DEV_REQUIREMENTS)
+    install_locked(session, "--group=dev")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
@@ -56,10 +89,10 @@ def lint(session: nox.Session) -> None:
 
 
 def run_tests_under_coverage(session: nox.Session, suite: str) -> None:
-    """Install the package and run one test suite, recording coverage for this session."""
-    session.install(".", *TEST_REQUIREMENTS)
+    """Install the project with its test tools and run one suite, recording coverage."""
+    install_locked(session, "--group=test")
     # Each session writes its own data files (.coverage.<session>.*) and drops its old ones,
-    # so `coverage` combines exactly one run of every session.
+    # so `coverage` combines at most one run of each session.
     data_file = f".coverage.{session.name}"
     for stale in Path().glob(f"{data_file}.*"):
         stale.unlink()
@@ -83,12 +116,26 @@ def integration(session: nox.Session) -> None:
     run_tests_under_coverage(session, "tests/integration")
 
 
-@nox.session
+def sessions_with_coverage_data() -> list[str]:
+    """The test sessions whose coverage data files are here, in name order."""
+    found = {COVERAGE_DATA.match(path.name) for path in Path().glob(".coverage.*")}
+    return sorted(match["session"] for match in found if match)
+
+
+@nox.session(python=python_for_tools())
 def coverage(session: nox.Session) -> None:
-    """Combine the test sessions' coverage, write HTML and XML reports, enforce fail_under."""
-    session.install(*(req for req in TEST_REQUIREMENTS if req.startswith("coverage")))
-    if any(Path().glob(".coverage.*")):
+    """Combine the test sessions' coverage, write HTML and XML reports, enforce fail_under.
+
+    It combines the data of whichever test sessions ran (a bare `nox` runs them all) and
+    says which: after `nox -s unit` alone the total leaves out what only the integration
+    tests cover.
+    """
+    install_locked(session, "--only-group=coverage")
+    if combined := sessions_with_coverage_data():
+        session.log(f"Combining the coverage data of {', '.join(combined)}")
         session.run("coverage", "combine")
+    elif not Path(".coverage").exists():
+        session.error("no coverage data: run the unit and integration sessions first")
     # The reports are written whatever the total, so CI can publish them when the gate
     # below fails; only the final `coverage report` enforces fail_under.
     session.run("coverage", "html", "--fail-under=0")

@@ -1,0 +1,35 @@
+"""Compare what a project's uv.lock pins with what an environment has installed."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import tomllib
+from pathlib import Path
+
+from .rendering import tool
+
+
+def normalised(name: str) -> str:
+    """A distribution name as PEP 503 compares them: `PyYAML` and `pyyaml` are one."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def locked_versions(project: Path) -> dict[str, str]:
+    """Each package of the project's uv.lock with the version it pins."""
+    lock = tomllib.loads((project / "uv.lock").read_text(encoding="utf-8"))
+    return {normalised(package["name"]): package["version"] for package in lock["package"]}
+
+
+def installed_versions(venv: Path) -> dict[str, str]:
+    """Each distribution installed in a virtual environment with its version."""
+    listed = subprocess.run(
+        [tool("uv"), "pip", "list", "--format=json", f"--python={venv}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return {
+        normalised(package["name"]): package["version"] for package in json.loads(listed.stdout)
+    }
