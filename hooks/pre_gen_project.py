@@ -38,6 +38,7 @@ RESERVED_PACKAGES = frozenset(
         "pydantic_core",
         "pydantic_settings",
         "pytest",
+        "schemathesis",
         "starlette",
         "tasks",
         "tests",

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import TypedDict
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any, TypedDict
 
 from fastapi import FastAPI
 
 from .database import Database, open_database
-from .errors import EXCEPTION_HANDLERS
+from .error_handlers import EXCEPTION_HANDLERS
 from .migrate import apply_migrations
+from .openapi import problem_responses, with_problem_schemas
 from .routes import health, tasks
 from .settings import Settings, get_settings
 
@@ -23,23 +24,39 @@ class State(TypedDict):
     database: Database
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+# Opens the database for the lifetime of the app; unit tests pass one that opens none.
+OpenDatabase = Callable[[Settings], AbstractAsyncContextManager[Database]]
+
+
+class Service(FastAPI):
+    """FastAPI, with the problem schemas that its error responses refer to in its OpenAPI."""
+
+    def openapi(self) -> dict[str, Any]:
+        """The OpenAPI document, generated once."""
+        return with_problem_schemas(super().openapi())
+
+
+def create_app(
+    settings: Settings | None = None, *, database: OpenDatabase = open_database
+) -> FastAPI:
     """Build the service; settings default to the environment's, read at startup."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[State]:
         resolved = settings or get_settings()
-        async with open_database(resolved) as database:
+        async with database(resolved) as opened:
             if resolved.run_migrations:
-                async with database.connection() as connection:
+                async with opened.connection() as connection:
                     await apply_migrations(connection)
-            yield {"database": database}
+            yield {"database": opened}
 
-    app = FastAPI(
+    app = Service(
         title=TITLE,
         description={{ cookiecutter.description | python_string }},
         lifespan=lifespan,
         exception_handlers=EXCEPTION_HANDLERS,
+        # Any route may fail unexpectedly; the 500 is a problem like every other error.
+        responses=problem_responses(500),
         # Paths are exact: `/tasks/` is a 404 like any other unknown path, not a redirect.
         redirect_slashes=False,
     )

@@ -6,7 +6,7 @@ a hop through the thread pool on every request for what is an attribute lookup.
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from typing import Annotated
 
 from fastapi import Depends, Request
 
@@ -14,9 +14,24 @@ from .database import Database
 from .repository import PostgresTaskRepository, TaskRepository
 
 
+class LifespanNotRunError(RuntimeError):
+    """The app serves a request without having run its lifespan, so it has no database."""
+
+    def __init__(self) -> None:
+        """Say how to start the app properly."""
+        super().__init__(
+            "the service has no database because its lifespan did not run: serve it with an "
+            "ASGI server such as uvicorn, or in tests use `with TestClient(app) as client:`"
+        )
+
+
 async def get_database(request: Request) -> Database:
     """Return the database the lifespan opened (see app.lifespan)."""
-    return cast("Database", request.state.database)
+    try:
+        database: Database = request.state.database
+    except AttributeError:
+        raise LifespanNotRunError from None
+    return database
 
 
 async def get_task_repository(request: Request) -> TaskRepository:

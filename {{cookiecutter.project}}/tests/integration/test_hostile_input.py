@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from {{ cookiecutter.__package }}.models import TITLE_MAX_LENGTH
+from {{ cookiecutter.__package }}.models import TITLE_MAX_LENGTH, VISIBLE_CHARACTER
 from {{ cookiecutter.__package }}.routes.tasks import MAX_PAGE_SIZE, MAX_TASK_ID
 
 pytestmark = pytest.mark.anyio
@@ -32,6 +32,8 @@ JSON_CONTENT = {"content-type": "application/json"}
 DEFAULT_PAGE_SIZE = 50
 PAGED_TITLES = ["first", "second", "third"]
 TASK_FIELDS = {"title", "completed"}
+# Accepted and ignored: a client may send back a task it read.
+READ_ONLY_FIELDS = {"id", "created_at"}
 
 surrogates = st.characters(categories=["Cs"])  # lone: JSON can escape them, UTF-8 cannot
 json_values = st.recursive(
@@ -83,7 +85,7 @@ def is_storable_title(value: object) -> bool:
     return (
         isinstance(value, str)
         and len(value) <= TITLE_MAX_LENGTH
-        and bool(value.strip())
+        and bool(VISIBLE_CHARACTER.search(value))  # the API's definition of blank
         and "\x00" not in value
         and not any("\ud800" <= character <= "\udfff" for character in value)
     )
@@ -91,8 +93,9 @@ def is_storable_title(value: object) -> bool:
 
 def is_valid_task_change(body: object, *, creating: bool) -> bool:
     """Whether the API must accept the body: a create, or an update (which needs a field)."""
-    required = {"title"} if creating else set()
-    if not isinstance(body, dict) or not body or not required <= body.keys() <= TASK_FIELDS:
+    if not isinstance(body, dict) or not body.keys() <= TASK_FIELDS | READ_ONLY_FIELDS:
+        return False
+    if not ({"title"} <= body.keys() if creating else TASK_FIELDS & body.keys()):
         return False
     title_ok = "title" not in body or is_storable_title(body["title"])
     completed_ok = "completed" not in body or isinstance(body["completed"], bool)
@@ -106,7 +109,7 @@ async def stored_task(connection: asyncpg.Connection, task_id: int) -> dict[str,
 
 def assert_refused(response: httpx2.Response) -> None:
     assert response.status_code in {400, 422}, response.text
-    assert response.json()["detail"]
+    assert response.json()["errors"]
 
 
 @shares_the_client
@@ -153,7 +156,7 @@ async def test_update_refuses_with_4xx_or_stores_exactly_what_was_sent(
         expected = task
     else:
         assert response.status_code == 200, response.text
-        expected = {**task, **sent}
+        expected = {**task, **{key: sent[key] for key in TASK_FIELDS & sent.keys()}}
         assert response.json() == expected
     assert (await client.get(f"/tasks/{task['id']}")).json() == expected
     stored = await stored_task(connection, task["id"])
@@ -185,6 +188,7 @@ async def test_any_path_id_names_no_task_or_is_unprocessable(
     else:
         assert response.status_code in {404, 422}
     assert response.json()["detail"]
+    assert response.headers["content-type"] == "application/problem+json"
 
 
 @pytest.fixture

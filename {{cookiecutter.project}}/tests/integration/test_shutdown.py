@@ -16,11 +16,11 @@ import pytest
 import uvicorn
 
 from {{ cookiecutter.__package }}.app import create_app
-from {{ cookiecutter.__package }}.database import Database
 from {{ cookiecutter.__package }}.settings import Settings
 
 from .app_client import app_client
 from .proxy import DatabaseProxy
+from .recording_opener import RecordingOpener
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("empty_tasks_table")]
 
@@ -40,9 +40,9 @@ async def wait_until_refused(port: int) -> None:
 
 
 async def test_request_in_flight_finishes_before_the_pool_closes(
-    proxy: DatabaseProxy, opened_databases: list[Database], connection: asyncpg.Connection
+    proxy: DatabaseProxy, recording_opener: RecordingOpener, connection: asyncpg.Connection
 ) -> None:
-    app = create_app(Settings(database_url=proxy.url, _env_file=None))
+    app = create_app(Settings(database_url=proxy.url, _env_file=None), database=recording_opener)
     server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_config=None))
     listening = socket.create_server(("127.0.0.1", 0))
     port = listening.getsockname()[1]
@@ -70,7 +70,7 @@ async def test_request_in_flight_finishes_before_the_pool_closes(
 
     [response] = responses
     assert response.status_code == 201
-    [database] = opened_databases
+    [database] = recording_opener.opened
     assert database.pool.is_closing()
     stored = await connection.fetchval(
         "SELECT title FROM tasks WHERE id = $1", response.json()["id"]
@@ -79,7 +79,7 @@ async def test_request_in_flight_finishes_before_the_pool_closes(
 
 
 async def test_shutdown_closes_a_stuck_connection_after_the_pool_close_timeout(
-    proxy: DatabaseProxy, opened_databases: list[Database], caplog: pytest.LogCaptureFixture
+    proxy: DatabaseProxy, recording_opener: RecordingOpener, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = Settings(database_url=proxy.url, db_pool_close_timeout=0.2, _env_file=None)
     responses: list[httpx2.Response] = []
@@ -87,7 +87,7 @@ async def test_shutdown_closes_a_stuck_connection_after_the_pool_close_timeout(
     with anyio.fail_after(SHUTDOWN_WITHIN), caplog.at_level(logging.WARNING):
         async with (
             anyio.create_task_group() as requests,
-            app_client(create_app(settings)) as client,
+            app_client(create_app(settings, database=recording_opener)) as client,
         ):
 
             async def create_stuck_task() -> None:
@@ -99,6 +99,6 @@ async def test_shutdown_closes_a_stuck_connection_after_the_pool_close_timeout(
 
     [response] = responses
     assert response.status_code == 503
-    [database] = opened_databases
+    [database] = recording_opener.opened
     assert database.pool.is_closing()
     assert "pool still busy after 0.2 s: terminating its connections" in caplog.messages

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.__package }}.app import create_app
-from {{ cookiecutter.__package }}.dependencies import get_task_repository
-
 from .fakes import InMemoryTaskRepository
+from .service import app_with_fakes
 
 
 @pytest.fixture
@@ -19,12 +19,10 @@ def repository() -> InMemoryTaskRepository:
 
 @pytest.fixture
 def app(repository: InMemoryTaskRepository) -> FastAPI:
-    app = create_app()
-    app.dependency_overrides[get_task_repository] = lambda: repository
-    return app
+    return app_with_fakes(repository)
 
 
 @pytest.fixture
-def client(app: FastAPI) -> TestClient:
-    # Outside `with TestClient(app)` the lifespan does not run, so no database is opened.
-    return TestClient(app)
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as client:
+        yield client

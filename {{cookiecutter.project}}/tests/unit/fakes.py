@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
-from {{ cookiecutter.__package }}.database import DatabaseUnavailableError
+from {{ cookiecutter.__package }}.database import Database, DatabaseUnavailableError
 from {{ cookiecutter.__package }}.models import Task, TaskCreate, TaskUpdate
+from {{ cookiecutter.__package }}.settings import Settings
 
 
 class InMemoryTaskRepository:
@@ -38,12 +41,18 @@ class InMemoryTaskRepository:
         return self.tasks.pop(task_id, None) is not None
 
 
-class FakeDatabase:
-    """Answers pings, or fails them as an unreachable database does."""
+class FakeDatabase(Database):
+    """Answers pings, or fails them as an unreachable database does; lends no connections."""
 
-    def __init__(self, *, available: bool) -> None:
+    def __init__(self, *, available: bool = True) -> None:  # no pool: nothing to lend
         self.available = available
 
     async def ping(self) -> None:
         if not self.available:
             raise DatabaseUnavailableError
+
+
+@asynccontextmanager
+async def open_fake_database(settings: Settings) -> AsyncIterator[Database]:
+    """Stands in for open_database in the app's lifespan."""
+    yield FakeDatabase()

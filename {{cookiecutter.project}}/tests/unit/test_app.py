@@ -1,9 +1,13 @@
-"""The ASGI entry point the server runs."""
+"""The ASGI entry point the server runs, and the OpenAPI document it publishes."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from {{ cookiecutter.__package }}.app import TITLE
 from {{ cookiecutter.__package }}.main import app
+
+PROBLEM = {"$ref": "#/components/schemas/Problem"}
 
 
 def test_main_exposes_the_task_api() -> None:
@@ -11,3 +15,50 @@ def test_main_exposes_the_task_api() -> None:
 
     assert app.title == TITLE
     assert set(paths) == {"/health", "/ready", "/tasks", "/tasks/{task_id}"}
+
+
+def error_responses(operation: dict[str, Any]) -> dict[str, Any]:
+    return {code: response for code, response in operation["responses"].items() if int(code) >= 400}
+
+
+def test_every_documented_error_is_a_problem() -> None:
+    document = app.openapi()
+    operations = [op for path in document["paths"].values() for op in path.values()]
+
+    assert "Problem" in document["components"]["schemas"]
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    for operation in operations:
+        errors = error_responses(operation)
+        assert "500" in errors, operation["operationId"]
+        for response in errors.values():
+            assert response["content"] == {"application/problem+json": {"schema": PROBLEM}}
+
+
+def test_each_operation_documents_the_statuses_it_answers() -> None:
+    paths = app.openapi()["paths"]
+    documented = {
+        (method.upper(), path): sorted(operation["responses"])
+        for path, operations in paths.items()
+        for method, operation in operations.items()
+    }
+
+    assert documented == {
+        ("GET", "/health"): ["200", "500"],
+        ("GET", "/ready"): ["200", "500", "503"],
+        ("POST", "/tasks"): ["201", "400", "422", "500", "503"],
+        ("GET", "/tasks"): ["200", "422", "500", "503"],
+        ("GET", "/tasks/{task_id}"): ["200", "404", "422", "500", "503"],
+        ("PATCH", "/tasks/{task_id}"): ["200", "400", "404", "422", "500", "503"],
+        ("DELETE", "/tasks/{task_id}"): ["204", "404", "422", "500", "503"],
+    }
+
+
+def test_a_created_task_links_to_where_it_can_be_read_changed_and_deleted() -> None:
+    created = app.openapi()["paths"]["/tasks"]["post"]["responses"]["201"]
+
+    assert "Location" in created["headers"]
+    assert {link["operationId"] for link in created["links"].values()} == {
+        "get_task",
+        "update_task",
+        "delete_task",
+    }

@@ -18,19 +18,34 @@ def test_health_answers_without_a_database(client: TestClient) -> None:
     assert response.json() == {"status": "ok"}
 
 
-@pytest.mark.parametrize(
-    ("available", "status_code", "body"),
-    [
-        (True, 200, {"status": "ready"}),
-        (False, 503, {"detail": "the database is unavailable, retry later"}),
-    ],
-)
-def test_ready_follows_the_database(
-    app: FastAPI, client: TestClient, available: bool, status_code: int, body: dict[str, str]
-) -> None:
-    app.dependency_overrides[get_database] = lambda: FakeDatabase(available=available)
+def test_ready_when_the_database_answers(client: TestClient) -> None:
+    response = client.get("/ready")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready"}
+
+
+def test_not_ready_while_the_database_is_unavailable(app: FastAPI, client: TestClient) -> None:
+    app.dependency_overrides[get_database] = lambda: FakeDatabase(available=False)
 
     response = client.get("/ready")
 
-    assert response.status_code == status_code
-    assert response.json() == body
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"] == "5"
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Service Unavailable",
+        "status": 503,
+        "detail": "the database is unavailable, retry later",
+    }
+
+
+@pytest.mark.parametrize("path", ["/ready", "/tasks"])
+def test_the_app_without_its_lifespan_says_how_to_start_it(path: str) -> None:
+    from {{ cookiecutter.__package }}.main import app
+
+    response = TestClient(app).get(path)  # no `with`: the lifespan does not run
+
+    assert response.status_code == 500
+    assert "with TestClient(app) as client:" in response.json()["detail"]

@@ -8,8 +8,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.__package }}.models import TITLE_MAX_LENGTH
+from {{ cookiecutter.__package }}.problems import MAX_REPORTED_PROBLEMS
 
 from .fakes import InMemoryTaskRepository
+
+PROBLEM = "application/problem+json"
 
 
 def create(client: TestClient, **body: Any) -> dict[str, Any]:
@@ -17,6 +20,20 @@ def create(client: TestClient, **body: Any) -> dict[str, Any]:
     assert response.status_code == 201, response.text
     task: dict[str, Any] = response.json()
     return task
+
+
+def problem(response: Any, status: int) -> dict[str, Any]:
+    """The problem details of an error response, checked for their shape and status."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert {"type", "title", "status", "detail"} <= body.keys()
+    return body
+
+
+def locations(body: dict[str, Any]) -> list[list[str | int]]:
+    return [error["location"] for error in body["errors"]]
 
 
 def test_create_returns_the_stored_task_with_its_id(
@@ -36,67 +53,98 @@ def test_create_keeps_completed(client: TestClient) -> None:
     assert create(client, title="Done already", completed=True)["completed"] is True
 
 
-@pytest.mark.parametrize("body", [{}, {"title": ""}, {"title": "   "}, {"title": "\t\n"}])
-def test_create_without_a_real_title_is_a_bad_request(
-    client: TestClient, body: dict[str, Any]
-) -> None:
-    response = client.post("/tasks", json=body)
+def test_read_only_fields_are_accepted_and_ignored(client: TestClient) -> None:
+    first = create(client, title="first")
 
-    assert response.status_code == 400
-    assert response.json() == {"detail": "title is required and must not be empty or blank"}
+    second = create(client, title="second", id=first["id"], created_at="1999-01-01T00:00:00Z")
+
+    assert second["id"] != first["id"]
+    assert second["created_at"] != "1999-01-01T00:00:00Z"
 
 
 @pytest.mark.parametrize(
-    "body",
+    "title", ["", "   ", "\t\n", "\u200b", "\u00a0\u2060\ufeff", "\u3164", "\u0085\u180e"]
+)
+def test_create_without_a_visible_title_is_a_bad_request(client: TestClient, title: str) -> None:
+    body = problem(client.post("/tasks", json={"title": title}), 400)
+
+    assert body["detail"] == "title is required and must contain a visible character: see errors"
+    assert body["errors"] == [
+        {
+            "location": ["body", "title"],
+            "message": "title must contain a visible character",
+            "type": "blank",
+        }
+    ]
+
+
+def test_a_missing_title_is_a_bad_request_that_lists_every_problem(client: TestClient) -> None:
+    body = problem(client.post("/tasks", json={"completed": "yes", "colour": "red"}), 400)
+
+    assert sorted(locations(body)) == [["body", "colour"], ["body", "completed"], ["body", "title"]]
+
+
+@pytest.mark.parametrize("title", ["x", "·", "\u200bx", "e\u0301", "🐍", "\u2800"])
+def test_one_visible_character_makes_a_title(client: TestClient, title: str) -> None:
+    assert create(client, title=title)["title"] == title
+
+
+@pytest.mark.parametrize(
+    ("body", "location"),
     [
-        {"title": 42},
-        {"title": None},
-        {"title": ["a list"]},
-        {"title": "ok", "completed": "yes"},
-        {"title": "ok", "completed": 1},
-        {"title": "ok", "unknown": "field"},
-        {"title": "x" * (TITLE_MAX_LENGTH + 1)},
-        {"title": "nul\x00byte"},
-        [],
-        "just a string",
+        ({"title": 42}, ["body", "title"]),
+        ({"title": None}, ["body", "title"]),
+        ({"title": ["a list"]}, ["body", "title"]),
+        ({"title": "ok", "completed": "yes"}, ["body", "completed"]),
+        ({"title": "ok", "completed": 1}, ["body", "completed"]),
+        ({"title": "ok", "unknown": "field"}, ["body", "unknown"]),
+        ({"title": "x" * (TITLE_MAX_LENGTH + 1)}, ["body", "title"]),
+        ({"title": "nul\x00byte"}, ["body", "title"]),
+        ([], ["body"]),
+        ("just a string", ["body"]),
     ],
 )
-def test_create_with_a_malformed_body_is_unprocessable(client: TestClient, body: Any) -> None:
-    response = client.post("/tasks", json=body)
-
-    assert response.status_code == 422
-    assert response.json()["detail"]
-
-
-def test_create_with_invalid_json_is_unprocessable(client: TestClient) -> None:
-    response = client.post(
-        "/tasks", content=b'{"title": ', headers={"content-type": "application/json"}
-    )
-
-    assert response.status_code == 422
-
-
-def test_create_with_a_lone_surrogate_is_unprocessable(client: TestClient) -> None:
-    response = client.post(
-        "/tasks", content=b'{"title": "\\ud800"}', headers={"content-type": "application/json"}
-    )
-
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", "title"]
+def test_create_with_a_malformed_body_is_unprocessable(
+    client: TestClient, body: Any, location: list[str]
+) -> None:
+    assert locations(problem(client.post("/tasks", json=body), 422)) == [location]
 
 
 @pytest.mark.parametrize(
     "content",
-    [b'{"title": NaN}', b'{"title": 1e400}', b"-Infinity", b'{"title": "ok", "completed": NaN}'],
+    [
+        b'{"title": ',
+        b'{"title": "\\ud800"}',  # a lone surrogate: JSON can escape it, text cannot hold it
+        b'{"title": NaN}',
+        b"-Infinity",
+        b'{"title": "caf\xe9"}',  # Latin-1, not UTF-8
+        b"\xff\xfe\x00",
+    ],
 )
-def test_create_with_a_non_finite_number_is_unprocessable(
+def test_bodies_that_are_not_json_text_are_unprocessable_alike(
     client: TestClient, content: bytes
 ) -> None:
-    # Python's JSON parser accepts these; the error that echoes them must still be JSON.
     response = client.post("/tasks", content=content, headers={"content-type": "application/json"})
 
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["input"] in {"nan", "inf", "-inf"}
+    assert problem(response, 422)["errors"]
+
+
+def test_an_error_echoes_at_most_a_short_prefix_and_a_few_problems(client: TestClient) -> None:
+    hostile = {f"{'k' * 5000}{number}": "v" for number in range(50)}
+
+    body = problem(client.post("/tasks", json={"title": "ok", **hostile}), 422)
+
+    assert len(body["errors"]) == MAX_REPORTED_PROBLEMS
+    assert body["detail"].endswith(f"see errors (the first 10 of {len(hostile)})")
+    assert len(str(body)) < 2_000
+
+
+def test_a_title_problem_is_listed_even_among_many_others(client: TestClient) -> None:
+    hostile = {f"key{number}": "v" for number in range(50)}
+
+    body = problem(client.post("/tasks", json={"title": " ", **hostile}), 400)
+
+    assert body["errors"][0]["location"] == ["body", "title"]
 
 
 def test_title_of_maximum_length_is_accepted(client: TestClient) -> None:
@@ -113,29 +161,45 @@ def test_get_returns_the_task(client: TestClient) -> None:
 
 
 def test_get_unknown_task_is_not_found(client: TestClient) -> None:
-    response = client.get("/tasks/12345")
-
-    assert response.status_code == 404
-    assert response.json() == {"detail": "task 12345 not found"}
+    assert problem(client.get("/tasks/12345"), 404)["detail"] == "task 12345 not found"
 
 
 @pytest.mark.parametrize(
-    "task_id", ["0", "-1", str(2**63), "99999999999999999999999", "1.5", "abc"]
+    "task_id",
+    ["0", "-1", str(2**63), "99999999999999999999999", "1.5", "abc", "01", "+1", "1_0", "1.0"],
 )
 @pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
-def test_ids_that_cannot_exist_are_unprocessable(
+def test_ids_that_are_not_plain_positive_bigints_are_unprocessable(
     client: TestClient, method: str, task_id: str
 ) -> None:
+    create(client, title="task 1")  # so that /tasks/01 and friends would have a task to name
+
     response = client.request(method, f"/tasks/{task_id}", json={"completed": True})
 
-    assert response.status_code == 422
+    assert locations(problem(response, 422)) == [["path", "task_id"]]
 
 
-@pytest.mark.parametrize("path", ["/tasks/", "/health/", "/tasks/1/"])
-def test_a_trailing_slash_is_not_found_rather_than_redirected(
-    client: TestClient, path: str
+@pytest.mark.parametrize("path", ["/tasks/", "/health/", "/tasks/1/", "/nowhere"])
+def test_unknown_paths_are_not_found_rather_than_redirected(client: TestClient, path: str) -> None:
+    problem(client.get(path, follow_redirects=False), 404)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("PUT", "/tasks", "GET, POST"),
+        ("OPTIONS", "/tasks", "GET, POST"),
+        ("OPTIONS", "/tasks/1", "DELETE, GET, PATCH"),
+        ("POST", "/health", "GET"),
+    ],
+)
+def test_a_method_the_path_does_not_serve_lists_every_one_it_does(
+    client: TestClient, method: str, path: str, allowed: str
 ) -> None:
-    assert client.get(path, follow_redirects=False).status_code == 404
+    response = client.request(method, path)
+
+    problem(response, 405)
+    assert response.headers["allow"] == allowed
 
 
 def test_list_pages_in_id_order(client: TestClient) -> None:
@@ -159,45 +223,62 @@ def test_list_defaults_to_the_first_page(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     "params",
-    [{"limit": 0}, {"limit": 101}, {"limit": "many"}, {"offset": -1}, {"offset": 2**63}],
+    [
+        {"limit": 0},
+        {"limit": 101},
+        {"limit": "many"},
+        {"limit": "010"},
+        {"offset": -1},
+        {"offset": 2**63},
+        {"offset": "+1"},
+    ],
 )
 def test_list_bounds_paging(client: TestClient, params: dict[str, Any]) -> None:
-    assert client.get("/tasks", params=params).status_code == 422
+    problem(client.get("/tasks", params=params), 422)
 
 
 def test_patch_changes_only_what_is_given(client: TestClient) -> None:
     task = create(client, title="Before")
 
     completed = client.patch(f"/tasks/{task['id']}", json={"completed": True})
-    renamed = client.patch(f"/tasks/{task['id']}", json={"title": "After"})
+    renamed = client.patch(f"/tasks/{task['id']}", json={"title": "After", "id": 999})
 
     assert completed.status_code == 200
     assert completed.json() == {**task, "completed": True}
     assert renamed.json() == {**task, "completed": True, "title": "After"}
 
 
-def test_patch_with_a_blank_title_is_a_bad_request(client: TestClient) -> None:
+@pytest.mark.parametrize("title", ["  ", "\u200b"])
+def test_patch_with_a_blank_title_is_a_bad_request(client: TestClient, title: str) -> None:
     task = create(client, title="Keep me")
 
-    response = client.patch(f"/tasks/{task['id']}", json={"title": "  "})
-
-    assert response.status_code == 400
+    problem(client.patch(f"/tasks/{task['id']}", json={"title": title, "completed": 3}), 400)
     assert client.get(f"/tasks/{task['id']}").json()["title"] == "Keep me"
 
 
 @pytest.mark.parametrize(
-    "body", [{}, {"title": None}, {"completed": None}, {"completed": "no"}, {"extra": 1}]
+    ("body", "location"),
+    [
+        ({}, ["body"]),
+        ({"id": 1}, ["body"]),
+        ({"title": None}, ["body", "title"]),
+        ({"completed": None}, ["body", "completed"]),
+        ({"completed": "no"}, ["body", "completed"]),
+        ({"extra": 1}, ["body", "extra"]),
+    ],
 )
 def test_patch_with_a_malformed_body_is_unprocessable(
-    client: TestClient, body: dict[str, Any]
+    client: TestClient, body: dict[str, Any], location: list[str]
 ) -> None:
     task = create(client, title="Unchanged")
 
-    assert client.patch(f"/tasks/{task['id']}", json=body).status_code == 422
+    body_problem = problem(client.patch(f"/tasks/{task['id']}", json=body), 422)
+
+    assert location in locations(body_problem)
 
 
 def test_patch_unknown_task_is_not_found(client: TestClient) -> None:
-    assert client.patch("/tasks/7", json={"completed": True}).status_code == 404
+    problem(client.patch("/tasks/7", json={"completed": True}), 404)
 
 
 def test_delete_removes_the_task(client: TestClient) -> None:
@@ -207,5 +288,6 @@ def test_delete_removes_the_task(client: TestClient) -> None:
 
     assert deleted.status_code == 204
     assert deleted.content == b""
-    assert client.get(f"/tasks/{task['id']}").status_code == 404
-    assert client.delete(f"/tasks/{task['id']}").status_code == 404
+    assert "content-type" not in deleted.headers
+    problem(client.get(f"/tasks/{task['id']}"), 404)
+    problem(client.delete(f"/tasks/{task['id']}"), 404)

@@ -5,18 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ..dependencies import DatabaseDep
-from ..errors import UNAVAILABLE_RESPONSE
+from ..openapi import problem_responses
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health")
+@router.get("/health", operation_id="health")
 async def health() -> dict[str, str]:
     """Liveness: answers 200 while the process runs, whatever the database does."""
     return {"status": "ok"}
 
 
-@router.get("/ready", responses=UNAVAILABLE_RESPONSE)
+@router.get("/ready", operation_id="ready", responses=problem_responses(503))
 async def ready(database: DatabaseDep) -> dict[str, str]:
     """Readiness: 200 when the database answers `SELECT 1`, 503 otherwise."""
     await database.ping()

@@ -2,28 +2,74 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 
 from ..dependencies import TaskRepositoryDep
-from ..errors import BAD_REQUEST_RESPONSE, NOT_FOUND_RESPONSE, UNAVAILABLE_RESPONSE
 from ..models import Task, TaskCreate, TaskUpdate
+from ..openapi import problem_responses
 
 # Ids are PostgreSQL bigints; anything outside that range cannot name a task.
 MAX_TASK_ID = 2**63 - 1
+# PostgreSQL's OFFSET is a bigint too.
+MAX_OFFSET = 2**63 - 1
 MAX_PAGE_SIZE = 100
+CANONICAL_DECIMAL = re.compile(r"0|[1-9][0-9]*")
 
-router = APIRouter(prefix="/tasks", tags=["tasks"], responses=UNAVAILABLE_RESPONSE)
 
-TaskId = Annotated[int, Path(ge=1, le=MAX_TASK_ID, description="The task's id.")]
+def _canonical_decimal(value: object) -> object:
+    """Refuse numbers in the path or query that are not written the one plain way.
+
+    Python's int() reads `01`, `+1`, `1_0` and ` 1` too: each would name a task under a
+    second URL.
+    """
+    if isinstance(value, str) and not CANONICAL_DECIMAL.fullmatch(value):
+        raise PydanticCustomError(
+            "plain_decimal",
+            "must be a whole number in plain decimal digits: no sign, leading zero or separator",
+        )
+    return value
+
+
+# After the Path() or Query() in an Annotated, or FastAPI documents their bounds wrongly.
+CANONICAL_DECIMAL_ONLY = BeforeValidator(_canonical_decimal)
+TaskId = Annotated[
+    int, Path(ge=1, le=MAX_TASK_ID, description="The task's id."), CANONICAL_DECIMAL_ONLY
+]
+# How a created task can be followed up: by the id in the response body.
+FOLLOW_THE_CREATED_TASK = {
+    name: {"operationId": operation, "parameters": {"task_id": "$response.body#/id"}}
+    for name, operation in [
+        ("GetTask", "get_task"),
+        ("UpdateTask", "update_task"),
+        ("DeleteTask", "delete_task"),
+    ]
+}
+CREATED: dict[int | str, dict[str, Any]] = {
+    status.HTTP_201_CREATED: {
+        "description": "The task, as stored",
+        "headers": {"Location": {"description": "The task's URL", "schema": {"type": "string"}}},
+        "links": FOLLOW_THE_CREATED_TASK,
+    }
+}
+
+router = APIRouter(prefix="/tasks", tags=["tasks"], responses=problem_responses(422, 503))
 
 
 def _not_found(task_id: int) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"task {task_id} not found")
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=BAD_REQUEST_RESPONSE)
+@router.post(
+    "",
+    operation_id="create_task",
+    status_code=status.HTTP_201_CREATED,
+    responses=CREATED | problem_responses(400),
+)
 async def create_task(
     new_task: TaskCreate, repository: TaskRepositoryDep, response: Response
 ) -> Task:
@@ -33,17 +79,21 @@ async def create_task(
     return task
 
 
-@router.get("")
+@router.get("", operation_id="list_tasks")
 async def list_tasks(
     repository: TaskRepositoryDep,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size.")] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_TASK_ID, description="Tasks to skip.")] = 0,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size."), CANONICAL_DECIMAL_ONLY
+    ] = 50,
+    offset: Annotated[
+        int, Query(ge=0, le=MAX_OFFSET, description="Tasks to skip."), CANONICAL_DECIMAL_ONLY
+    ] = 0,
 ) -> list[Task]:
     """List tasks in id order, a page at a time."""
     return await repository.get_page(limit=limit, offset=offset)
 
 
-@router.get("/{task_id}", responses=NOT_FOUND_RESPONSE)
+@router.get("/{task_id}", operation_id="get_task", responses=problem_responses(404))
 async def get_task(task_id: TaskId, repository: TaskRepositoryDep) -> Task:
     """Return one task."""
     task = await repository.get(task_id)
@@ -52,7 +102,7 @@ async def get_task(task_id: TaskId, repository: TaskRepositoryDep) -> Task:
     return task
 
 
-@router.patch("/{task_id}", responses={**NOT_FOUND_RESPONSE, **BAD_REQUEST_RESPONSE})
+@router.patch("/{task_id}", operation_id="update_task", responses=problem_responses(400, 404))
 async def update_task(task_id: TaskId, changes: TaskUpdate, repository: TaskRepositoryDep) -> Task:
     """Change a task's title and/or completed flag."""
     task = await repository.update(task_id, changes)
@@ -61,7 +111,13 @@ async def update_task(task_id: TaskId, changes: TaskUpdate, repository: TaskRepo
     return task
 
 
-@router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND_RESPONSE)
+@router.delete(
+    "/{task_id}",
+    operation_id="delete_task",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=problem_responses(404),
+)
 async def delete_task(task_id: TaskId, repository: TaskRepositoryDep) -> None:
     """Delete a task."""
     if not await repository.delete(task_id):

@@ -1,0 +1,146 @@
+"""Turn every error into a problem details response (problems.py), app-wide.
+
+- A missing or blank title is a 400, whatever else is wrong; other invalid input a 422.
+- Unknown paths are 404s; a method a path does not serve is a 405 that lists, in `Allow`,
+  every method the path does serve.
+- A database that cannot answer is a 503 with `Retry-After`.
+- Anything unexpected is a 500 that says nothing about the service's insides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+from fastapi import Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import iter_route_contexts
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
+
+from .database import DatabaseUnavailableError
+from .dependencies import LifespanNotRunError
+from .models import BLANK_TITLE
+from .problems import MAX_REPORTED_PROBLEMS, InputProblem, echoed, problem_response
+
+RETRY_AFTER_SECONDS = 5
+TITLE_LOCATION = ("body", "title")
+TITLE_PROBLEMS = {"missing", BLANK_TITLE}
+
+
+def input_problems(errors: Sequence[Any]) -> list[InputProblem]:
+    """The first errors pydantic found, each with its location cut to a short, safe form."""
+    return [
+        InputProblem(
+            location=[key if isinstance(key, int) else echoed(str(key)) for key in error["loc"]],
+            message=error["msg"],
+            type=error["type"],
+        )
+        for error in errors[:MAX_REPORTED_PROBLEMS]
+    ]
+
+
+def is_title_problem(error: dict[str, Any]) -> bool:
+    """Whether the error says the title is missing or blank."""
+    return tuple(error["loc"]) == TITLE_LOCATION and error["type"] in TITLE_PROBLEMS
+
+
+async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+    """Answer 400 when the title is missing or blank, else 422; list the problems either way.
+
+    A title problem comes first in the list, so that the cut to MAX_REPORTED_PROBLEMS keeps it.
+    """
+    errors = sorted(error.errors(), key=lambda problem: not is_title_problem(problem))
+    if errors and is_title_problem(errors[0]):
+        return problem_response(
+            status.HTTP_400_BAD_REQUEST,
+            f"title is required and must contain a visible character: {see_errors(errors)}",
+            errors=input_problems(errors),
+        )
+    return problem_response(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        f"the request is not valid: {see_errors(errors)}",
+        errors=input_problems(errors),
+    )
+
+
+def see_errors(errors: Sequence[Any]) -> str:
+    """Point to the errors list, saying how many were left out of it."""
+    if len(errors) <= MAX_REPORTED_PROBLEMS:
+        return "see errors"
+    return f"see errors (the first {MAX_REPORTED_PROBLEMS} of {len(errors)})"
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method that some route serves at the request's path, for an `Allow` header.
+
+    Starlette's own 405 names the methods of the first route at that path only: `POST` for
+    /tasks, where GET is served too. The routes of included routers are reached through
+    FastAPI's route contexts.
+    """
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        match, _child_scope = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= route.methods or set()
+    return ", ".join(sorted(methods))
+
+
+async def http_error(request: Request, error: HTTPException) -> Response:
+    """Answer a routing or HTTP error (404, 405, 413, ...) as a problem."""
+    if error.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        return problem_response(
+            error.status_code,
+            f"{echoed(request.method)} is not allowed here",
+            headers={"Allow": allowed_methods(request)},
+        )
+    if isinstance(error.__cause__, UnicodeDecodeError):
+        # FastAPI answers 400 for a body it cannot decode, where malformed JSON gets a 422.
+        return problem_response(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "the request is not valid: see errors",
+            errors=[
+                InputProblem(
+                    location=["body"],
+                    message="the body is not UTF-8 encoded JSON",
+                    type="json_invalid",
+                )
+            ],
+        )
+    if error.status_code == status.HTTP_404_NOT_FOUND and error.detail == "Not Found":
+        detail = f"nothing at {echoed(request.url.path)}"
+    else:
+        detail = str(error.detail)
+    return problem_response(error.status_code, detail, headers=error.headers)
+
+
+async def database_unavailable(request: Request, error: DatabaseUnavailableError) -> Response:
+    """Answer 503 while the database cannot be reached; the client may retry."""
+    return problem_response(
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        "the database is unavailable, retry later",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+async def lifespan_not_run(request: Request, error: LifespanNotRunError) -> Response:
+    """Answer 500 with how to fix it: the app was called without starting its lifespan."""
+    return problem_response(status.HTTP_500_INTERNAL_SERVER_ERROR, str(error))
+
+
+async def unexpected_error(request: Request, error: Exception) -> Response:
+    """Answer 500 without a word about the cause; the server logs the traceback."""
+    return problem_response(
+        status.HTTP_500_INTERNAL_SERVER_ERROR, "the service failed to answer this request"
+    )
+
+
+ExceptionHandler = Callable[[Request, Any], Coroutine[Any, Any, Response]]
+
+EXCEPTION_HANDLERS: dict[int | type[Exception], ExceptionHandler] = {
+    RequestValidationError: invalid_request,
+    HTTPException: http_error,
+    DatabaseUnavailableError: database_unavailable,
+    LifespanNotRunError: lifespan_not_run,
+    Exception: unexpected_error,
+}

@@ -1,0 +1,51 @@
+"""What the OpenAPI document says about errors: every status a route answers, as a problem."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .problems import PROBLEM_MEDIA_TYPE, Problem
+
+PROBLEM_SCHEMA_REF = "#/components/schemas/Problem"
+DESCRIPTIONS = {
+    400: "The title is missing or blank; `errors` lists that and anything else wrong",
+    404: "No task has that id",
+    422: "The request is not valid: `errors` says what and where",
+    500: "The service failed to answer this request",
+    503: "The database is unavailable: retry after `Retry-After` seconds",
+}
+HEADERS: dict[int, dict[str, Any]] = {
+    503: {
+        "Retry-After": {
+            "description": "Seconds to wait before trying again",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    }
+}
+
+Responses = dict[int | str, dict[str, Any]]
+
+
+def problem_responses(*statuses: int) -> Responses:
+    """The OpenAPI responses of these error statuses, each a problem (problems.Problem)."""
+    return {
+        status: {
+            "description": DESCRIPTIONS[status],
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}},
+        }
+        | ({"headers": HEADERS[status]} if status in HEADERS else {})
+        for status in statuses
+    }
+
+
+def with_problem_schemas(document: dict[str, Any]) -> dict[str, Any]:
+    """Add the schemas that problem responses refer to into the document's components.
+
+    FastAPI documents a response model under the route's own media type, application/json;
+    problems are application/problem+json, so they name their schema by reference instead.
+    """
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    if "Problem" not in schemas:
+        problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas |= problem.pop("$defs", {}) | {"Problem": problem}
+    return document

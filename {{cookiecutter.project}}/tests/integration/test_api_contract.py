@@ -1,0 +1,67 @@
+"""The OpenAPI document tells the truth: Schemathesis checks the running app against it.
+
+Schemathesis, a tool that knows nothing of this service but its OpenAPI document,
+generates requests from the document, valid ones and invalid ones, sends them to the app
+running on PostgreSQL and runs all its checks on every answer: each status, header and
+body is documented, valid input is accepted and invalid input refused with a 4xx, nothing
+answers 5xx, a method a path does not serve gets a 405 with `Allow`. Then it follows the
+document's links (create a task, then read, change and delete it) in random sequences.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any
+
+import asyncpg
+import schemathesis
+from hypothesis import settings
+
+from {{ cookiecutter.__package }}.app import create_app
+from {{ cookiecutter.__package }}.migrate import apply_migrations
+
+# The app reads its settings (the test database, see conftest.service_environment) when it
+# starts: at the first request, which Schemathesis sends to it in-process.
+app = create_app()
+schema = schemathesis.openapi.from_dict(app.openapi())
+schema.app = app
+
+# Each example is a request through the whole app, and each sequence up to 10 of them
+# (create, read, change, delete take four): a quarter and a tenth of the profile's
+# examples (25 and 10 by default, conftest.py) keep the suite quick;
+# HYPOTHESIS_PROFILE=thorough searches twenty times longer.
+PROFILE_EXAMPLES = settings().max_examples
+REQUESTS = settings(max_examples=max(PROFILE_EXAMPLES // 4, 1))
+SEQUENCES = settings(max_examples=max(PROFILE_EXAMPLES // 10, 1), stateful_step_count=10)
+
+
+@schema.parametrize()
+@REQUESTS
+def test_every_operation_answers_as_documented(case: schemathesis.Case[Any]) -> None:
+    case.call_and_validate()
+
+
+async def empty_tasks_table() -> None:
+    connection = await asyncpg.connect(os.environ["DATABASE_URL"])
+    try:
+        await apply_migrations(connection)
+        await connection.execute("TRUNCATE tasks RESTART IDENTITY")
+    finally:
+        await connection.close()
+
+
+# Schemathesis builds the state machine's class from the document, at run time.
+class TaskWorkflow(schema.as_state_machine()):  # type: ignore[misc]
+    """Sequences of calls along the links, each on an empty table.
+
+    Links feed ids from responses into later requests; starting every sequence from the
+    same state keeps those ids, and so what Hypothesis generates, the same on a replay.
+    """
+
+    def setup(self) -> None:
+        asyncio.run(empty_tasks_table())
+
+
+TestSequencesOfCallsAlongTheLinks = TaskWorkflow.TestCase
+TestSequencesOfCallsAlongTheLinks.settings = SEQUENCES

@@ -1,0 +1,27 @@
+"""The service as unit tests run it: the real app, an in-memory repository, no database."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from {{ cookiecutter.__package }}.app import create_app
+from {{ cookiecutter.__package }}.dependencies import get_task_repository
+from {{ cookiecutter.__package }}.settings import Settings
+
+from .fakes import InMemoryTaskRepository, open_fake_database
+
+# Nothing connects to this URL: the fake database opens no connection.
+UNIT_SETTINGS = Settings(
+    database_url="postgresql://unit-tests@localhost/none", run_migrations=False, _env_file=None
+)
+
+
+def app_with_fakes(repository: InMemoryTaskRepository) -> FastAPI:
+    """The app with its lifespan on a fake database and its repository replaced."""
+    app = create_app(UNIT_SETTINGS, database=open_fake_database)
+    app.dependency_overrides[get_task_repository] = lambda: repository
+    return app
+
+
+# For the lesson's tests (test_main.py), which import an app rather than use a fixture.
+app = app_with_fakes(InMemoryTaskRepository())
