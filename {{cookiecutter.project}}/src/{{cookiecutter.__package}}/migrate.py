@@ -1,7 +1,7 @@
 """Apply the SQL files in `migrations/` in order, once each, recorded in a table.
 
-Several service instances may start at once: a PostgreSQL advisory lock lets one of
-them apply what is pending while the others wait, then find nothing left to do.
+Several service instances may start at once: a transaction-scoped PostgreSQL advisory
+lock lets one of them apply a pending migration while the others wait, then find it done.
 Run `python -m {{ cookiecutter.__package }}.migrate` to apply them without starting the service.
 """
 
@@ -84,40 +84,52 @@ async def apply_migrations(
     connection: asyncpg.Connection | asyncpg.pool.PoolConnectionProxy,
     migrations: list[Migration] | None = None,
 ) -> list[Migration]:
-    """Apply the pending migrations, each in its own transaction; return those applied."""
+    """Apply the pending migrations, each in its own transaction; return those applied.
+
+    Each transaction takes a transaction-scoped advisory lock, reads the history under it
+    and applies the next pending migration, so that instances starting together apply each
+    one once. Nothing outlives the transaction, neither the lock nor the longer statement
+    timeout: migrations work behind a transaction-mode pooler such as PgBouncer, and leave
+    the connection as they found it.
+    """
     migrations = load_migrations() if migrations is None else migrations
-    # The pool's statement_timeout suits requests; waiting for another instance's
-    # migrations, and running one, may take far longer.
-    await connection.execute(
-        "SELECT set_config('statement_timeout', $1, false)", milliseconds(MIGRATION_TIMEOUT)
-    )
-    await connection.execute(
-        "SELECT pg_advisory_lock($1)", MIGRATION_LOCK_ID, timeout=MIGRATION_TIMEOUT
-    )
-    try:
-        await connection.execute(CREATE_HISTORY_TABLE)
-        rows = await connection.fetch("SELECT version, checksum FROM schema_migrations")
-        applied = {row["version"]: row["checksum"] for row in rows}
-        pending = []
-        for migration in migrations:
-            if migration.version not in applied:
-                pending.append(migration)
-            elif applied[migration.version] != migration.checksum:
-                msg = f"migration {migration.file_name} changed after it was applied"
-                raise MigrationError(msg)
-        for migration in pending:
-            async with connection.transaction():
-                await connection.execute(migration.sql, timeout=MIGRATION_TIMEOUT)
-                await connection.execute(
-                    "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
-                    migration.version,
-                    migration.name,
-                    migration.checksum,
-                )
-        return pending
-    finally:
-        await connection.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_ID)
-        await connection.execute("RESET statement_timeout")
+    applied: list[Migration] = []
+    while True:
+        async with connection.transaction():
+            # The pool's statement_timeout suits requests; waiting for another instance's
+            # migrations, and running one, may take far longer.
+            await connection.execute(
+                "SELECT set_config('statement_timeout', $1, true)", milliseconds(MIGRATION_TIMEOUT)
+            )
+            await connection.execute(
+                "SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK_ID, timeout=MIGRATION_TIMEOUT
+            )
+            pending = await pending_migrations(connection, migrations)
+            if not pending:
+                return applied
+            migration = pending[0]
+            await connection.execute(migration.sql, timeout=MIGRATION_TIMEOUT)
+            await connection.execute(
+                "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                migration.version,
+                migration.name,
+                migration.checksum,
+            )
+        applied.append(migration)
+
+
+async def pending_migrations(
+    connection: asyncpg.Connection | asyncpg.pool.PoolConnectionProxy, migrations: list[Migration]
+) -> list[Migration]:
+    """The migrations the history does not list, in order; fail on one edited since it ran."""
+    await connection.execute(CREATE_HISTORY_TABLE)
+    rows = await connection.fetch("SELECT version, checksum FROM schema_migrations")
+    applied = {row["version"]: row["checksum"] for row in rows}
+    for migration in migrations:
+        if migration.version in applied and applied[migration.version] != migration.checksum:
+            msg = f"migration {migration.file_name} changed after it was applied"
+            raise MigrationError(msg)
+    return [migration for migration in migrations if migration.version not in applied]
 
 
 async def migrate() -> list[Migration]:

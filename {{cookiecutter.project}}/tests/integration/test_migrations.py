@@ -94,7 +94,19 @@ async def test_failed_migration_leaves_no_trace(fresh_schema: asyncpg.Connection
         await apply_migrations(fresh_schema, [broken])
 
     assert await fresh_schema.fetchval("SELECT to_regclass('half')") is None
-    assert await fresh_schema.fetchval("SELECT count(*) FROM schema_migrations") == 0
+    # The history table is created in the same transaction, and rolled back with it.
+    assert await fresh_schema.fetchval("SELECT to_regclass('schema_migrations')") is None
+
+
+async def test_migrations_leave_no_lock_or_setting_behind(fresh_schema: asyncpg.Connection) -> None:
+    timeout = await fresh_schema.fetchval("SHOW statement_timeout")
+
+    await apply_migrations(fresh_schema)
+
+    # Nothing outlives a transaction, as a transaction-mode pooler such as PgBouncer needs.
+    held = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+    assert await fresh_schema.fetchval(held) == 0
+    assert await fresh_schema.fetchval("SHOW statement_timeout") == timeout
 
 
 def with_search_path(database_url: str, schema: str) -> str:
