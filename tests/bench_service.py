@@ -10,14 +10,21 @@ thread because the machine may have only two cores, shared by wrk, the service (
 process, one event loop: at most one core) and PostgreSQL; one C thread is far more than
 one Python process can answer, and a second would only take CPU from the other two.
 64 connections keep the service's pool of 10 connections busy with requests waiting,
-as a loaded service is.
+as a loaded service is. Last, `/health` is loaded again while six clients keep trying to
+upload 50 MB bodies, which the service refuses after 64 KiB: it must stay about as quick.
 """
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from . import wrk
 from .image import fetch_json, run_like_the_image
@@ -27,6 +34,8 @@ LOAD = wrk.Load(connections=64, threads=1, seconds=10)
 WARM_UP = wrk.Load(connections=64, threads=1, seconds=3)
 RUNS_PER_ENDPOINT = 3
 TASKS_TO_READ = 1_000
+UPLOADERS = 6
+UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,10 @@ class Endpoint:
 
 
 HEALTH = Endpoint("GET /health", "health", "/health")
+# /health again, while clients try to upload 50 MB bodies (which get 413 after 64 KiB).
+HEALTH_UNDER_UPLOADS = Endpoint(
+    f"GET /health, {UPLOADERS} clients sending 50 MB bodies", "health-uploads", "/health"
+)
 CREATE = Endpoint("POST /tasks", "create", "/tasks", wrk.CREATE_TASK_SCRIPT)
 # The script makes each request's path; wrk only needs the server's address.
 READ = Endpoint("GET /tasks/{id}", "read", "/", wrk.READ_TASK_SCRIPT)
@@ -119,4 +132,31 @@ def measure_service(workdir: Path) -> ServiceResult:
             load_endpoint(service.url, endpoint, workdir, script_args.get(endpoint, ()))
             for endpoint in ENDPOINTS
         ]
+        with clients_sending_large_bodies(urlsplit(service.url).port or 80, UPLOADERS):
+            results.append(load_endpoint(service.url, HEALTH_UNDER_UPLOADS, workdir))
     return ServiceResult(python, results)
+
+
+@contextmanager
+def clients_sending_large_bodies(port: int, clients: int) -> Iterator[None]:
+    """Clients that POST 50 MB bodies in chunks, again and again, for the block's duration."""
+    stop = threading.Event()
+
+    def keep_uploading() -> None:
+        chunk = f"{64 * 1024:x}\r\n".encode() + b"x" * 64 * 1024 + b"\r\n"
+        head = b"POST /tasks HTTP/1.1\r\nHost: bench\r\nTransfer-Encoding: chunked\r\n\r\n"
+        while not stop.is_set():
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port)) as s:
+                s.sendall(head)
+                for _ in range(UPLOAD_BYTES // len(chunk)):
+                    s.sendall(chunk)  # fails once the server answers 413 and hangs up
+
+    uploaders = [threading.Thread(target=keep_uploading) for _ in range(clients)]
+    for uploader in uploaders:
+        uploader.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        for uploader in uploaders:
+            uploader.join()

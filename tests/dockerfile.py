@@ -71,7 +71,7 @@ def stages(path: Path) -> list[Stage]:
 
 
 def exec_form(arguments: str) -> list[str]:
-    """The argument list of a JSON exec-form command such as CMD ["uvicorn", "..."]."""
+    """The argument list of a JSON exec-form command such as CMD ["python", "-m", "..."]."""
     command = json.loads(arguments)
     assert isinstance(command, list), f"not in exec form: {arguments}"
     assert all(isinstance(word, str) for word in command), arguments

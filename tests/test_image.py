@@ -61,7 +61,7 @@ def test_image_starts_the_command_the_readme_documents(project: Path) -> None:
     command = dockerfile.exec_form(final.last("CMD"))
     readme = (project / "README.md").read_text(encoding="utf-8")
 
-    assert command == shlex.split("uvicorn task_service.main:app --host 0.0.0.0 --port 8000")
+    assert command == shlex.split("python -m task_service")
     assert f"\n$ {shlex.join(command)}\n" in readme
 
 

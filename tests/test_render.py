@@ -235,7 +235,7 @@ def test_names_derive_from_the_project_name(
     assert project.name == folder
     assert (project / "src" / package / "app.py").is_file()
     assert load_toml(project / "pyproject.toml")["project"]["name"] == folder
-    assert f"uvicorn {package}.main:app" in (project / "README.md").read_text(encoding="utf-8")
+    assert f"python -m {package}\n" in (project / "README.md").read_text(encoding="utf-8")
 
 
 def test_free_text_answers_are_escaped(tmp_path: Path) -> None:

@@ -118,8 +118,8 @@ def integration(session: nox.Session) -> None:
 
 def sessions_with_coverage_data() -> list[str]:
     """The test sessions whose coverage data files are here, in name order."""
-    found = {COVERAGE_DATA.match(path.name) for path in Path().glob(".coverage.*")}
-    return sorted(match["session"] for match in found if match)
+    found = (COVERAGE_DATA.match(path.name) for path in Path().glob(".coverage.*"))
+    return sorted({match["session"] for match in found if match})
 
 
 @nox.session(python=python_for_tools())

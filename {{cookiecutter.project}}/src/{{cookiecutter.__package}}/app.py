@@ -10,10 +10,12 @@ from fastapi import FastAPI
 
 from .database import Database, open_database
 from .error_handlers import EXCEPTION_HANDLERS
+from .limits import BodySizeLimit, ConcurrencyLimit, ForwardedHeaders
 from .migrate import apply_migrations
 from .openapi import problem_responses, with_problem_schemas
 from .routes import health, tasks
-from .settings import Settings, get_settings
+from .routes.docs import docs_router
+from .settings import Settings
 
 TITLE = {{ cookiecutter.project_name | python_string }}
 
@@ -36,16 +38,13 @@ class Service(FastAPI):
         return with_problem_schemas(super().openapi())
 
 
-def create_app(
-    settings: Settings | None = None, *, database: OpenDatabase = open_database
-) -> FastAPI:
-    """Build the service; settings default to the environment's, read at startup."""
+def create_app(settings: Settings, *, database: OpenDatabase = open_database) -> FastAPI:
+    """Build the service from its settings; the lifespan opens the database with `database`."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[State]:
-        resolved = settings or get_settings()
-        async with database(resolved) as opened:
-            if resolved.run_migrations:
+        async with database(settings) as opened:
+            if settings.run_migrations:
                 async with opened.connection() as connection:
                     await apply_migrations(connection)
             yield {"database": opened}
@@ -59,7 +58,17 @@ def create_app(
         responses=problem_responses(500),
         # Paths are exact: `/tasks/` is a 404 like any other unknown path, not a redirect.
         redirect_slashes=False,
+        # Off, or served by routes.docs, whose pages escape the title.
+        docs_url=None,
+        redoc_url=None,
     )
     app.include_router(health.router)
     app.include_router(tasks.router)
+    if settings.serve_docs:
+        app.include_router(docs_router(TITLE))
+    app.add_middleware(BodySizeLimit, limit=settings.max_request_body_bytes)
+    app.add_middleware(ConcurrencyLimit, limit=settings.max_concurrent_requests)
+    if settings.trusted_proxies:
+        # Added last, so outermost: every other layer sees the forwarded client.
+        app.add_middleware(ForwardedHeaders, trusted_proxies=settings.trusted_proxies)
     return app

@@ -29,26 +29,60 @@ UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+class PoolReconnectNoise(logging.Filter):
+    """Drop asyncpg's warning, with a traceback, for each failed try to refill the pool.
+
+    During an outage asyncpg tries again every few seconds; Database logs the outage
+    itself, once when it begins and once when it ends.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep every record but those."""
+        return not str(record.msg).startswith("Failed to restore the pool connection floor")
+
+
+POOL_RECONNECT_NOISE = PoolReconnectNoise()
+logging.getLogger("asyncpg.pool").addFilter(POOL_RECONNECT_NOISE)
+
+
 class DatabaseUnavailableError(Exception):
     """The database cannot serve the request now; the client may retry later."""
 
 
 class Database:
-    """Hands out pooled connections and turns connectivity failures into one error."""
+    """Hands out pooled connections and turns connectivity failures into one error.
 
-    def __init__(self, pool: asyncpg.Pool, *, acquire_timeout: float) -> None:
+    It logs when the database stops answering and when it answers again: one line for
+    each change, with the database's address, however many requests fail in between.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, *, acquire_timeout: float, address: str) -> None:
         """Wrap an open pool; waiting for a free connection is bounded by acquire_timeout."""
         self.pool = pool
         self.acquire_timeout = acquire_timeout
+        self.address = address
+        self.available = True
 
     def connection(self) -> BorrowedConnection:
         """Borrow a connection for an `async with` block (see BorrowedConnection)."""
-        return BorrowedConnection(self.pool, acquire_timeout=self.acquire_timeout)
+        return BorrowedConnection(self)
 
     async def ping(self) -> None:
         """Run `SELECT 1`; raise DatabaseUnavailableError if it does not succeed."""
         async with self.connection() as connection:
             await connection.fetchval("SELECT 1")
+
+    def unavailable(self, error: BaseException) -> DatabaseUnavailableError:
+        """Note that the database cannot answer, and return the error to raise instead."""
+        if self.available:
+            self.available = False
+            logger.warning("database at %s unavailable: %s", self.address, describe(error))
+        return DatabaseUnavailableError()
+
+    def recovered(self) -> None:
+        """Note that the database answers again after it was unavailable."""
+        self.available = True
+        logger.warning("database at %s available again", self.address)
 
 
 class BorrowedConnection:
@@ -56,25 +90,25 @@ class BorrowedConnection:
 
     Failing to reach the database, when borrowing the connection, inside the block or
     when giving it back, raises DatabaseUnavailableError. A class rather than an
-    @asynccontextmanager generator: every request passes through here, and the generator
-    cost about 2 % of the GET /tasks/{id} rate under load.
+    @asynccontextmanager generator: every request passes through here, and a generator
+    costs an extra frame and object for each.
     """
 
-    __slots__ = ("acquire_timeout", "connection", "pool")
+    __slots__ = ("connection", "database")
 
     connection: asyncpg.pool.PoolConnectionProxy  # set by __aenter__
 
-    def __init__(self, pool: asyncpg.Pool, *, acquire_timeout: float) -> None:
-        """Prepare to borrow from the pool, waiting at most acquire_timeout for a connection."""
-        self.pool = pool
-        self.acquire_timeout = acquire_timeout
+    def __init__(self, database: Database) -> None:
+        """Prepare to borrow from the database's pool."""
+        self.database = database
 
     async def __aenter__(self) -> asyncpg.pool.PoolConnectionProxy:
-        """Borrow the connection."""
+        """Borrow the connection, waiting at most the database's acquire timeout."""
+        database = self.database
         try:
-            self.connection = await self.pool.acquire(timeout=self.acquire_timeout)
+            self.connection = await database.pool.acquire(timeout=database.acquire_timeout)
         except UNAVAILABLE_ERRORS as error:
-            raise unavailable(error) from error
+            raise database.unavailable(error) from error
         return self.connection
 
     async def __aexit__(
@@ -84,22 +118,25 @@ class BorrowedConnection:
         traceback: TracebackType | None,
     ) -> None:
         """Give the connection back; translate an error that means the database is gone."""
+        database = self.database
         if isinstance(error, TimeoutError):
             # The client gave up on a statement the connection may still be busy with:
             # drop it rather than wait, maybe as long again, to reset it.
             self.connection.terminate()
         try:
-            await self.pool.release(self.connection)
+            await database.pool.release(self.connection)
         except UNAVAILABLE_ERRORS as release_error:
-            raise unavailable(release_error) from release_error
+            raise database.unavailable(release_error) from release_error
         if isinstance(error, UNAVAILABLE_ERRORS):
-            raise unavailable(error) from error
+            raise database.unavailable(error) from error
+        if not database.available:
+            database.recovered()
 
 
-def unavailable(error: BaseException) -> DatabaseUnavailableError:
-    """Log why the database cannot answer, and return the error to raise instead."""
-    logger.warning("database unavailable: %r", error)
-    return DatabaseUnavailableError()
+def describe(error: BaseException) -> str:
+    """An error as one line: its type and message."""
+    message = " ".join(str(error).split())
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
 def milliseconds(seconds: float) -> str:
@@ -113,8 +150,8 @@ async def keep_session_state(connection: asyncpg.Connection) -> None:
     asyncpg itself still rolls back a transaction left open. The default reset
     (`RESET ALL`, `UNLISTEN *`, `CLOSE ALL`, `pg_advisory_unlock_all()`) would cost a
     round trip to the server on every request, to undo session state this service never
-    leaves behind: its statements set nothing for the session, and the migrations put
-    back the lock and the timeout they take (migrate.apply_migrations).
+    leaves behind: its statements set nothing for the session, and the migrations take
+    only transaction-scoped locks and settings (migrate.apply_migrations).
     """
 
 
@@ -151,6 +188,8 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
     """Open the pool for the lifetime of the block and close it afterwards."""
     pool = await create_pool(settings)
     try:
-        yield Database(pool, acquire_timeout=settings.db_acquire_timeout)
+        yield Database(
+            pool, acquire_timeout=settings.db_acquire_timeout, address=settings.database_address
+        )
     finally:
         await close_pool(pool, grace_period=settings.db_pool_close_timeout)

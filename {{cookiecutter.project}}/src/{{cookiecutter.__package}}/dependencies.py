@@ -20,8 +20,8 @@ class LifespanNotRunError(RuntimeError):
     def __init__(self) -> None:
         """Say how to start the app properly."""
         super().__init__(
-            "the service has no database because its lifespan did not run: serve it with an "
-            "ASGI server such as uvicorn, or in tests use `with TestClient(app) as client:`"
+            "the service has no database because its lifespan did not run: start it with "
+            "`python -m {{ cookiecutter.__package }}`, or in tests use `with TestClient(app) as client:`"
         )
 
 

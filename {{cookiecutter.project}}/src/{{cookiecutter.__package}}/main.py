@@ -1,5 +1,9 @@
-"""The ASGI app the server runs: `uvicorn {{ cookiecutter.__package }}.main:app`."""
+"""The ASGI app, built from the settings in the environment: `{{ cookiecutter.__package }}.main:app`.
+
+`python -m {{ cookiecutter.__package }}` checks those settings and serves this app (serve.py).
+"""
 
 from .app import create_app
+from .settings import get_settings
 
-app = create_app()
+app = create_app(get_settings())

@@ -10,9 +10,10 @@ PROBLEM_SCHEMA_REF = "#/components/schemas/Problem"
 DESCRIPTIONS = {
     400: "The title is missing or blank; `errors` lists that and anything else wrong",
     404: "No task has that id",
+    413: "The request body is larger than MAX_REQUEST_BODY_BYTES",
     422: "The request is not valid: `errors` says what and where",
     500: "The service failed to answer this request",
-    503: "The database is unavailable: retry after `Retry-After` seconds",
+    503: "The database is unavailable, or the service busy: retry after `Retry-After` seconds",
 }
 HEADERS: dict[int, dict[str, Any]] = {
     503: {

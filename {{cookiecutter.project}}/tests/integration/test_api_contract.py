@@ -18,12 +18,11 @@ import asyncpg
 import schemathesis
 from hypothesis import settings
 
-from {{ cookiecutter.__package }}.app import create_app
+from {{ cookiecutter.__package }}.main import app
 from {{ cookiecutter.__package }}.migrate import apply_migrations
 
-# The app reads its settings (the test database, see conftest.service_environment) when it
-# starts: at the first request, which Schemathesis sends to it in-process.
-app = create_app()
+# The app as it runs, on the test database (conftest.py); Schemathesis sends it requests
+# in-process, and starts its lifespan with the first one.
 schema = schemathesis.openapi.from_dict(app.openapi())
 schema.app = app
 

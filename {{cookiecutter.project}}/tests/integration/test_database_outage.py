@@ -9,6 +9,7 @@ by itself once the database is back, with every task it confirmed still there.
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -111,6 +112,7 @@ async def test_outage_answers_503_then_the_app_recovers_with_nothing_lost(
     proxy: DatabaseProxy,
     connection: asyncpg.Connection,
     fault: Callable[[DatabaseProxy], None],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     settings = Settings(
         database_url=proxy.url,
@@ -123,6 +125,7 @@ async def test_outage_answers_503_then_the_app_recovers_with_nothing_lost(
     async with app_client(create_app(settings)) as client:
         confirmed = [await create(client, f"before {number}") for number in range(3)]
 
+        caplog.set_level(logging.WARNING)
         fault(proxy)
         with anyio.fail_after(ANSWER_WITHIN):
             *during, health = await asyncio.gather(
@@ -140,6 +143,13 @@ async def test_outage_answers_503_then_the_app_recovers_with_nothing_lost(
         assert (await client.get("/ready")).status_code == 200
         confirmed += [await create(client, f"after {number}") for number in range(3)]
         assert (await client.get("/tasks")).json()[-3:] == confirmed[-3:]
+
+    # One line when the outage begins and one when it ends, however many requests failed.
+    address = settings.database_address
+    began, ended = (record.getMessage() for record in caplog.records)
+    assert began.startswith(f"database at {address} unavailable: ")
+    assert ended == f"database at {address} available again"
+    assert all(record.exc_info is None for record in caplog.records)
 
     stored = {
         row["id"]: dict(row)

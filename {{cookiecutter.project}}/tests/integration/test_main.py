@@ -1,8 +1,8 @@
 """The lesson's own tests (SPEC 2.2.1), against PostgreSQL.
 
 Verbatim but for the import line and `with TestClient(app) as client:`, which runs the
-app's lifespan as a server would. The app reads DATABASE_URL at startup, which the
-suite points at the test database (conftest.service_environment).
+app's lifespan as a server would. `main.app` is built from the environment, where
+DATABASE_URL names the test database (conftest.py).
 """
 
 from fastapi.testclient import TestClient

@@ -16,9 +16,11 @@ UNIT_SETTINGS = Settings(
 )
 
 
-def app_with_fakes(repository: InMemoryTaskRepository) -> FastAPI:
+def app_with_fakes(
+    repository: InMemoryTaskRepository, settings: Settings = UNIT_SETTINGS
+) -> FastAPI:
     """The app with its lifespan on a fake database and its repository replaced."""
-    app = create_app(UNIT_SETTINGS, database=open_fake_database)
+    app = create_app(settings, database=open_fake_database)
     app.dependency_overrides[get_task_repository] = lambda: repository
     return app
 

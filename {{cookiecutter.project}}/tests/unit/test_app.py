@@ -1,16 +1,19 @@
-"""The ASGI entry point the server runs, and the OpenAPI document it publishes."""
+"""The app, and the OpenAPI document it publishes."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from {{ cookiecutter.__package }}.app import TITLE
-from {{ cookiecutter.__package }}.main import app
+from {{ cookiecutter.__package }}.app import TITLE, create_app
+
+from .service import UNIT_SETTINGS
+
+app = create_app(UNIT_SETTINGS)
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 
 
-def test_main_exposes_the_task_api() -> None:
+def test_the_app_serves_the_task_api() -> None:
     paths = app.openapi()["paths"]
 
     assert app.title == TITLE
@@ -45,10 +48,10 @@ def test_each_operation_documents_the_statuses_it_answers() -> None:
     assert documented == {
         ("GET", "/health"): ["200", "500"],
         ("GET", "/ready"): ["200", "500", "503"],
-        ("POST", "/tasks"): ["201", "400", "422", "500", "503"],
+        ("POST", "/tasks"): ["201", "400", "413", "422", "500", "503"],
         ("GET", "/tasks"): ["200", "422", "500", "503"],
         ("GET", "/tasks/{task_id}"): ["200", "404", "422", "500", "503"],
-        ("PATCH", "/tasks/{task_id}"): ["200", "400", "404", "422", "500", "503"],
+        ("PATCH", "/tasks/{task_id}"): ["200", "400", "404", "413", "422", "500", "503"],
         ("DELETE", "/tasks/{task_id}"): ["204", "404", "422", "500", "503"],
     }
 

@@ -6,9 +6,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from {{ cookiecutter.__package }}.app import create_app
 from {{ cookiecutter.__package }}.dependencies import get_database
 
 from .fakes import FakeDatabase
+from .service import UNIT_SETTINGS
 
 
 def test_health_answers_without_a_database(client: TestClient) -> None:
@@ -43,7 +45,7 @@ def test_not_ready_while_the_database_is_unavailable(app: FastAPI, client: TestC
 
 @pytest.mark.parametrize("path", ["/ready", "/tasks"])
 def test_the_app_without_its_lifespan_says_how_to_start_it(path: str) -> None:
-    from {{ cookiecutter.__package }}.main import app
+    app = create_app(UNIT_SETTINGS)
 
     response = TestClient(app).get(path)  # no `with`: the lifespan does not run
 

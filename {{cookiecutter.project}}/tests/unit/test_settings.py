@@ -26,9 +26,71 @@ def test_database_url_is_required(monkeypatch: pytest.MonkeyPatch) -> None:
         Settings(_env_file=None)
 
 
-def test_database_url_must_be_postgresql() -> None:
-    with pytest.raises(ValidationError, match=r"must be a postgresql:// URL"):
-        Settings(database_url="mysql://db/tasks", _env_file=None)
+MARKER = "hunter2-marker"
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        (f"mysql://admin:{MARKER}@db/tasks", "must be a postgresql:// URL"),
+        (f"postgres+asyncpg://admin:{MARKER}@db/tasks", "must be a postgresql:// URL"),
+        (f"postgresql://admin:{MARKER}/x@db/tasks", "percent-encode"),
+        (f"postgresql://admin:{MARKER}?x@db/tasks", "percent-encode"),
+        (f"postgresql://admin:{MARKER}#x@db/tasks", "percent-encode"),
+        ("postgresql://admin:1234/marker@db/tasks", "percent-encode"),
+        (f"postgresql://admin:{MARKER}@db:99999/tasks", "percent-encode"),
+    ],
+)
+def test_a_bad_database_url_is_refused_without_showing_it(url: str, problem: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        Settings(database_url=url, _env_file=None)
+
+    assert problem in str(refused.value)
+    assert MARKER not in str(refused.value)
+    assert "marker" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "address"),
+    [
+        ("postgresql://app:secret@db.example.com/tasks", "db.example.com:5432"),
+        ("postgres://app:s%2Fcret@10.0.0.5:6543/tasks", "10.0.0.5:6543"),
+        ("postgresql://app@[::1]:5433/tasks", "::1:5433"),
+        ("postgresql:///tasks?host=/run/postgresql", "/run/postgresql (Unix socket)"),
+        ("postgresql:///tasks", "the local default (Unix socket or localhost:5432)"),
+    ],
+)
+def test_messages_name_the_database_by_its_address(url: str, address: str) -> None:
+    assert Settings(database_url=url, _env_file=None).database_address == address
+
+
+def test_the_password_is_known_in_every_form_it_may_be_printed_in() -> None:
+    settings = Settings(database_url="postgresql://app:s%2Fcret@db/tasks", _env_file=None)
+
+    assert settings.database_password_forms == {"s%2Fcret", "s/cret"}
+
+
+def test_trusted_proxies_are_a_comma_separated_list_of_addresses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/tasks")
+    monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.10,::1")
+
+    assert Settings(_env_file=None).trusted_proxies == ["10.0.0.0/8", "192.168.1.10", "::1"]
+
+
+def test_a_trusted_proxy_must_be_an_address_or_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRUSTED_PROXIES", "proxy.example.com")
+
+    with pytest.raises(ValidationError, match=r"'proxy\.example\.com' is not an IP address"):
+        Settings(database_url="postgresql://db/tasks", _env_file=None)
+
+
+def test_by_default_no_proxy_is_trusted_and_no_docs_are_served() -> None:
+    settings = Settings(database_url="postgresql://db/tasks", _env_file=None)
+
+    assert settings.trusted_proxies == []
+    assert settings.serve_docs is False
 
 
 def test_pool_minimum_cannot_exceed_maximum() -> None:

@@ -1,0 +1,5 @@
+"""`python -m {{ cookiecutter.__package }}`: check the settings and the database, then serve."""
+
+from .serve import main
+
+main()

@@ -1,0 +1,112 @@
+"""ASGI middleware: how much one worker takes on, and which proxies' headers it believes.
+
+Slow clients are bounded by the server (serve.py).
+"""
+
+from __future__ import annotations
+
+from granian.utils.proxies import wrap_asgi_with_proxy_headers
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .problems import problem_response
+
+# Liveness must answer however busy the worker is, or an orchestrator restarts it for it.
+NEVER_REFUSED = frozenset({"/health"})
+RETRY_AFTER_SECONDS = 1
+
+
+class BodySizeLimit:
+    """Answer 413 for a request body over `limit` bytes, before the app has read it whole.
+
+    A declared Content-Length over the limit is refused before any of the body is read;
+    a body sent in chunks, as soon as the bytes read pass the limit. Written here because
+    Starlette's limit (FastAPI's `max_body_size`) answers the first case with a plain-text
+    413 in place of the app's problem details.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        """Wrap the app; it reads at most `limit` bytes of any request body."""
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve the request, or refuse its body as too large."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.limit:
+            await self.too_large()(scope, receive, send)
+            return
+        received = 0
+
+        async def receive_within_limit() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                # Raised where the app reads the body, so its exception handlers answer it.
+                raise HTTPException(413, self.too_large_detail)
+            return message
+
+        await self.app(scope, receive_within_limit, send)
+
+    @property
+    def too_large_detail(self) -> str:
+        """What a refused client is told."""
+        return f"the request body is larger than {self.limit} bytes"
+
+    def too_large(self) -> ASGIApp:
+        """The 413 for a body declared too large."""
+        return problem_response(413, self.too_large_detail)
+
+
+class ConcurrencyLimit:
+    """Answer 503 at once, rather than queue, while the worker serves `limit` requests.
+
+    Written here because no kept library fits: uvicorn's --limit-concurrency is a server
+    option that answers plain text, and Granian's backpressure makes requests wait.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        """Wrap the app; at most `limit` requests run in it at once."""
+        self.app = app
+        self.limit = limit
+        self.in_flight = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve the request, or refuse it if the worker is at its limit."""
+        if scope["type"] != "http" or scope["path"] in NEVER_REFUSED:
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.limit:
+            refusal = problem_response(
+                503,
+                f"the service is serving its limit of {self.limit} requests, retry later",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+            await refusal(scope, receive, send)
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+
+class ForwardedHeaders:
+    """Believe X-Forwarded-For and X-Forwarded-Proto only from the trusted proxies.
+
+    From them, the request's client address and scheme are the forwarded ones; from any
+    other peer, those headers change nothing. Granian's own helper does the work.
+    """
+
+    def __init__(self, app: ASGIApp, trusted_proxies: list[str]) -> None:
+        """Wrap the app, trusting the given addresses and networks."""
+        self.app = wrap_asgi_with_proxy_headers(app, trusted_hosts=trusted_proxies)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve the request with the forwarded client, if a trusted proxy sent it."""
+        await self.app(scope, receive, send)

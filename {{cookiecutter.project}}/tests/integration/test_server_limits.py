@@ -1,0 +1,156 @@
+"""The real server (`python -m {{ cookiecutter.__package }}`) under hostile clients.
+
+Bodies over the limit are refused with 413 before they are read, whether declared or sent
+in chunks; connections that send nothing, or headers too slowly, are closed after
+HTTP_HEADER_TIMEOUT; and while all that goes on, /health answers promptly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import time
+from collections.abc import AsyncIterator
+from contextlib import ExitStack
+
+import anyio
+import anyio.abc
+import httpx2
+import pytest
+
+from .running_service import RunningService, running_service
+
+pytestmark = pytest.mark.anyio
+
+HEADER_TIMEOUT = 1.0
+MEGABYTE = 1024 * 1024
+# What "promptly" means for /health on a loaded test machine: well under the timeouts.
+HEALTH_WITHIN = 0.5
+IDLE_CONNECTIONS = 200
+
+
+@pytest.fixture(scope="module")
+async def service(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[RunningService]:
+    """One server for the module's tests: none of them changes it."""
+    async with running_service(
+        tmp_path_factory.mktemp("server") / "service.log",
+        DATABASE_URL=database_url,
+        HTTP_HEADER_TIMEOUT=str(HEADER_TIMEOUT),
+    ) as service:
+        yield service
+
+
+async def health_time(service: RunningService) -> float:
+    """How long /health takes to answer 200 on a new connection."""
+    async with httpx2.AsyncClient(base_url=service.url) as client:
+        started = time.perf_counter()
+        response = await client.get("/health")
+        elapsed = time.perf_counter() - started
+    assert response.status_code == 200
+    return elapsed
+
+
+async def read_answer(stream: anyio.abc.ByteStream) -> bytes:
+    """Read an answer with a JSON body, up to its closing brace."""
+    answer = b""
+    with anyio.fail_after(5):
+        while not answer.endswith(b"}"):
+            answer += await stream.receive()
+    return answer
+
+
+async def declare_large_body(port: int, size: int) -> bytes:
+    """Send a POST's headers, with a Content-Length of `size` bytes, and read the answer."""
+    head = f"POST /tasks HTTP/1.1\r\nHost: test\r\nContent-Length: {size}\r\n\r\n"
+    async with await anyio.connect_tcp("127.0.0.1", port) as stream:
+        await stream.send(head.encode())
+        return await read_answer(stream)
+
+
+async def send_large_body_in_chunks(port: int, size: int) -> tuple[bytes | None, int]:
+    """POST `size` bytes in 64 KiB chunks, writing on until the server answers or hangs up.
+
+    Returns the answer, if it arrived, and how many bytes went out. A server that closes a
+    connection while the client still writes may reset it, and the reset may overtake
+    the answer: the client then sees no answer, only that it could not send it all.
+    """
+    head = "POST /tasks HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n"
+    chunk = f"{64 * 1024:x}\r\n".encode() + b"x" * 64 * 1024 + b"\r\n"
+    sent = 0
+    answer: bytes | None = None
+    async with await anyio.connect_tcp("127.0.0.1", port) as stream:
+        await stream.send(head.encode())
+
+        async def send_until_stopped() -> None:
+            nonlocal sent
+            with contextlib.suppress(anyio.BrokenResourceError, OSError):
+                while sent < size:
+                    await stream.send(chunk)
+                    sent += len(chunk)
+
+        async with anyio.create_task_group() as client:
+            client.start_soon(send_until_stopped)
+            with contextlib.suppress(anyio.BrokenResourceError, anyio.EndOfStream, OSError):
+                answer = await read_answer(stream)
+            client.cancel_scope.cancel()
+    return answer, sent
+
+
+def assert_problem_413(answer: bytes) -> None:
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line.startswith(b"HTTP/1.1 413 "), answer[:200]
+    assert b"content-type: application/problem+json" in rest.lower()
+
+
+@pytest.mark.parametrize("megabytes", [5, 50])
+async def test_a_body_declared_too_large_is_refused_before_any_of_it_is_sent(
+    service: RunningService, megabytes: int
+) -> None:
+    assert_problem_413(await declare_large_body(service.port, megabytes * MEGABYTE))
+
+
+async def test_a_body_sent_in_chunks_is_refused_long_before_its_end(
+    service: RunningService,
+) -> None:
+    size = 50 * MEGABYTE
+
+    answer, sent = await send_large_body_in_chunks(service.port, size)
+
+    # The server stopped reading: the client could send no more than the kernel buffers.
+    assert sent < size
+    if answer is not None:
+        assert_problem_413(answer)
+
+
+async def test_health_answers_while_clients_send_large_bodies(service: RunningService) -> None:
+    async with anyio.create_task_group() as uploads:
+        for _ in range(6):
+            uploads.start_soon(send_large_body_in_chunks, service.port, 50 * MEGABYTE)
+        assert await health_time(service) < HEALTH_WITHIN
+
+
+def open_connections(port: int, count: int, stack: ExitStack) -> list[socket.socket]:
+    """Open connections that send nothing, or half a request's headers."""
+    connections = []
+    for number in range(count):
+        connection = stack.enter_context(socket.create_connection(("127.0.0.1", port)))
+        if number % 2:
+            connection.sendall(b"GET /health HTTP/1.1\r\nHost: slow\r\n")  # and no more
+        connections.append(connection)
+    return connections
+
+
+async def test_idle_and_slow_clients_neither_stall_health_nor_stay(
+    service: RunningService,
+) -> None:
+    with ExitStack() as stack:
+        connections = open_connections(service.port, IDLE_CONNECTIONS, stack)
+
+        assert await health_time(service) < HEALTH_WITHIN
+
+        await anyio.sleep(HEADER_TIMEOUT + 1)
+        for connection in connections:
+            connection.settimeout(5)
+            assert connection.recv(1) == b"", "the server should have closed it"

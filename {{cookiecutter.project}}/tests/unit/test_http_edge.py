@@ -1,0 +1,100 @@
+"""What the service does at its edge: body size, forwarded headers, documentation pages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.testclient import TestClient
+
+from {{ cookiecutter.__package }}.routes.docs import docs_router
+from {{ cookiecutter.__package }}.settings import DEFAULT_MAX_REQUEST_BODY_BYTES
+
+from .fakes import InMemoryTaskRepository
+from .service import UNIT_SETTINGS, app_with_fakes
+
+JSON = {"content-type": "application/json"}
+PROBLEM = "application/problem+json"
+
+
+def body_of(size: int) -> bytes:
+    """A JSON body of exactly `size` bytes (a title too long to store, so never a 201)."""
+    return b'{"title": "' + b"x" * (size - 13) + b'"}'
+
+
+def chunks_of(body: bytes) -> Iterator[bytes]:
+    """The body in pieces, sent without a Content-Length (chunked)."""
+    for start in range(0, len(body), 4096):
+        yield body[start : start + 4096]
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+def test_a_body_over_the_limit_is_refused_with_413(client: TestClient, declared: bool) -> None:
+    body = body_of(DEFAULT_MAX_REQUEST_BODY_BYTES + 1)
+
+    response = client.post("/tasks", content=body if declared else chunks_of(body), headers=JSON)
+
+    assert response.status_code == 413
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["detail"] == "the request body is larger than 65536 bytes"
+
+
+def test_a_body_at_the_limit_is_read(client: TestClient) -> None:
+    response = client.post("/tasks", content=body_of(DEFAULT_MAX_REQUEST_BODY_BYTES), headers=JSON)
+
+    assert response.status_code == 422  # read, and refused for its title
+
+
+def app_that_shows_the_client(**settings: object) -> FastAPI:
+    app = app_with_fakes(InMemoryTaskRepository(), UNIT_SETTINGS.model_copy(update=settings))
+
+    @app.get("/client")
+    async def client_address(request: Request) -> dict[str, str | None]:
+        client = request.client
+        return {"host": client.host if client else None, "scheme": request.url.scheme}
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("peer", "seen"),
+    [("10.0.0.7", {"host": "6.6.6.6", "scheme": "https"}), ("127.0.0.1", None)],
+    ids=["trusted-proxy", "anyone-else"],
+)
+def test_forwarded_headers_count_only_from_a_trusted_proxy(
+    peer: str, seen: dict[str, str] | None
+) -> None:
+    app = app_that_shows_the_client(trusted_proxies=["10.0.0.0/24"])
+    headers = {"x-forwarded-for": "6.6.6.6", "x-forwarded-proto": "https"}
+
+    with TestClient(app, client=(peer, 4321)) as client:
+        shown = client.get("/client", headers=headers).json()
+
+    assert shown == (seen or {"host": peer, "scheme": "http"})
+
+
+def test_by_default_no_proxy_is_trusted() -> None:
+    with TestClient(app_that_shows_the_client(), client=("127.0.0.1", 4321)) as client:
+        shown = client.get("/client", headers={"x-forwarded-for": "6.6.6.6"}).json()
+
+    assert shown["host"] == "127.0.0.1"
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_documentation_pages_are_off_unless_switched_on(client: TestClient, page: str) -> None:
+    assert client.get(page).status_code == 404
+
+    with TestClient(app_that_shows_the_client(serve_docs=True)) as served:
+        assert served.get(page).status_code == 200
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_documentation_pages_escape_the_title(page: str) -> None:
+    app = FastAPI(docs_url=None, redoc_url=None)
+    app.include_router(docs_router("</title><script>alert(1)</script>"))
+
+    html = TestClient(app).get(page).text
+
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in html

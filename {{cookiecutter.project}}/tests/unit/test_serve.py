@@ -1,0 +1,42 @@
+"""The start command runs Granian with the limits and timeouts the settings give."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from granian.constants import HTTPModes
+
+from {{ cookiecutter.__package }} import serve
+
+from .service import UNIT_SETTINGS
+
+
+class RecordingServer:
+    """Stands in for Granian: records how it was configured, and serves nothing."""
+
+    configured: dict[str, Any]
+
+    def __init__(self, target: str, **options: Any) -> None:
+        type(self).configured = {"target": target, **options}
+
+    def serve(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("reload", [False, True])
+def test_granian_serves_the_app_with_the_settings_limits(
+    monkeypatch: pytest.MonkeyPatch, reload: bool
+) -> None:
+    monkeypatch.setattr(serve, "Granian", RecordingServer)
+
+    serve.serve(UNIT_SETTINGS.model_copy(update={"http_header_timeout": 2.5}), reload=reload)
+
+    recorder = RecordingServer.configured
+    assert recorder["target"] == "{{ cookiecutter.__package }}.main:app"
+    assert recorder["http"] == HTTPModes.http1
+    assert recorder["http1_settings"].header_read_timeout == 2500
+    assert recorder["reload"] is reload
+    # Only the package's own source restarts it, not .nox/, .venv/ or the tests.
+    assert recorder["reload_paths"] == [serve.SOURCE]
+    assert serve.SOURCE.name == "{{ cookiecutter.__package }}"
