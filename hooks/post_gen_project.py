@@ -60,6 +60,7 @@ def lock(project: Path) -> bool:
         locked = subprocess.run(  # noqa: S603 (uv itself, with fixed arguments)
             [uv, "lock", "--quiet", "--no-progress"],
             cwd=project,
+            env=environment_for_locking(),
             capture_output=True,
             text=True,
             timeout=LOCK_TIMEOUT,
@@ -72,6 +73,19 @@ def lock(project: Path) -> bool:
         print(f"WARNING: {MISSING_LOCK} (uv lock: {why_uv_failed(locked.stderr)})")
         return False
     return True
+
+
+def environment_for_locking() -> dict[str, str]:
+    """This process's environment, minus the interpreter choices of whatever runs cookiecutter.
+
+    Inside a virtual environment or a nox session, they name a Python that may be older than
+    the project's python_min; left to itself, uv finds one the project supports. Unless told
+    otherwise, uv does not download one just to lock: without a supported Python installed,
+    the warning says what to run later.
+    """
+    chosen = {"UV_PYTHON", "UV_PROJECT_ENVIRONMENT", "VIRTUAL_ENV"}
+    environment = {key: value for key, value in os.environ.items() if key not in chosen}
+    return {"UV_PYTHON_DOWNLOADS": "never"} | environment
 
 
 def why_uv_failed(output: str) -> str:
