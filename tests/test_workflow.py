@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,9 @@ ANSWERS = [{}, {"include_image": "no"}, {"python_min": "3.13", "postgres_version
 DEFAULT_BRANCH_PUSH = (
     "github.event_name == 'push' && "
     "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)"
+)
+NOT_THE_DEFAULT_BRANCH = (
+    "${{ github.ref != format('refs/heads/{0}', github.event.repository.default_branch) }}"
 )
 DATABASE_URL = "postgresql://postgres:postgres@localhost:5432/postgres"
 # GitHub's schemas for the files of .github/, vendored in check-jsonschema (offline).
@@ -69,12 +73,22 @@ def assert_least_privilege(parsed: dict[str, Any], writers: dict[str, dict[str, 
             assert checkout["with"]["persist-credentials"] is False, name
     assert parsed["concurrency"] == {
         "group": "${{ github.workflow }}-${{ github.event.pull_request.number || github.ref }}",
-        "cancel-in-progress": True,
+        # Superseded runs of pull requests and branches go; a default-branch run never does.
+        "cancel-in-progress": NOT_THE_DEFAULT_BRANCH,
     }
 
 
 def test_github_files_are_valid_and_zizmor_clean(rendered: Rendered) -> None:
     assert_valid_and_zizmor_clean(rendered.project)
+
+
+def test_zizmor_pedantic_asks_only_for_the_service_containers_digest(rendered: Rendered) -> None:
+    """The one finding left: no registry here to read the image digest from (see the README)."""
+    pedantic = ["--offline", "--persona=pedantic", "--format=json", ".github"]
+    result = run_tool("zizmor", *pedantic, cwd=rendered.project)
+
+    findings = {finding["ident"] for finding in json.loads(result.stdout)}
+    assert findings == {"unpinned-images"}, result.stdout
 
 
 def test_workflow_calls_exactly_the_default_nox_sessions(rendered: Rendered) -> None:
