@@ -1,4 +1,7 @@
-"""`python -m {{ cookiecutter.__package }}`: check the settings and the database, then serve."""
+"""Check the settings and the database, then serve (serve.py).
+
+`python -m {{ cookiecutter.__package }}`
+"""
 
 from .serve import main
 

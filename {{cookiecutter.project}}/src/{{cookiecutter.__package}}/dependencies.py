@@ -21,7 +21,7 @@ class LifespanNotRunError(RuntimeError):
         """Say how to start the app properly."""
         super().__init__(
             "the service has no database because its lifespan did not run: start it with "
-            "`python -m {{ cookiecutter.__package }}`, or in tests use `with TestClient(app) as client:`"
+            f"`python -m {__package__}`, or in tests use `with TestClient(app) as client:`"
         )
 
 

@@ -1,6 +1,7 @@
-"""The ASGI app, built from the settings in the environment: `{{ cookiecutter.__package }}.main:app`.
+"""The ASGI app, built from the settings in the environment.
 
-`python -m {{ cookiecutter.__package }}` checks those settings and serves this app (serve.py).
+The start command (serve.py) checks those settings and serves this app:
+`python -m {{ cookiecutter.__package }}`.
 """
 
 from .app import create_app

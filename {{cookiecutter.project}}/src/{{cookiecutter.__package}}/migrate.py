@@ -2,7 +2,8 @@
 
 Several service instances may start at once: a transaction-scoped PostgreSQL advisory
 lock lets one of them apply a pending migration while the others wait, then find it done.
-Run `python -m {{ cookiecutter.__package }}.migrate` to apply them without starting the service.
+To apply them without starting the service:
+`python -m {{ cookiecutter.__package }}.migrate`.
 """
 
 from __future__ import annotations

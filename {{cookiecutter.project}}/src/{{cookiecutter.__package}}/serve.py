@@ -107,7 +107,7 @@ def serve(settings: Settings, *, reload: bool = False) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Check the settings and the database, then serve; exit 1 with one line if they fail."""
-    parser = argparse.ArgumentParser(prog="python -m {{ cookiecutter.__package }}", description=__doc__)
+    parser = argparse.ArgumentParser(prog=f"python -m {__package__}", description=__doc__)
     parser.add_argument("--reload", action="store_true", help="restart when the source changes")
     arguments = parser.parse_args(argv)
     try:

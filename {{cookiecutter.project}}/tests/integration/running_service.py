@@ -1,5 +1,8 @@
-"""Run the service as production does, `python -m {{ cookiecutter.__package }}`, in a process
-of its own, for tests that need the real server: its limits, its timeouts, its shutdown."""
+"""Run the service as production does, in a process of its own.
+
+For tests that need the real server, its limits, its timeouts and its shutdown:
+`python -m {{ cookiecutter.__package }}`.
+"""
 
 from __future__ import annotations
 

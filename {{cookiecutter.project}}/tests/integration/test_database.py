@@ -13,7 +13,11 @@ import anyio
 import asyncpg
 import pytest
 
-from {{ cookiecutter.__package }}.database import Database, DatabaseUnavailableError, open_database
+from {{ cookiecutter.__package }}.database import (
+    Database,
+    DatabaseUnavailableError,
+    open_database,
+)
 from {{ cookiecutter.__package }}.migrate import apply_migrations
 from {{ cookiecutter.__package }}.settings import Settings
 

@@ -1,4 +1,7 @@
-"""`python -m {{ cookiecutter.__package }}.migrate` applies what is pending and says so."""
+"""The migrate command applies what is pending and says so.
+
+`python -m {{ cookiecutter.__package }}.migrate`
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """Shutting down: requests in flight finish, then the lifespan closes the pool.
 
-The server is stopped as an orchestrator stops it, with SIGTERM to `python -m
-{{ cookiecutter.__package }}`. A request stuck on the database cannot hold the process up:
-after `db_pool_close_timeout` the pool closes its busy connections and the request gets a 503.
+The server is stopped as an orchestrator stops it, with SIGTERM to the start command. A
+request stuck on the database cannot hold the process up: after `db_pool_close_timeout`
+the pool closes its busy connections and the request gets a 503.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`python -m {{ cookiecutter.__package }}` refuses to start with one line, never a password.
+"""The start command (serve.py) refuses to start with one line, never a password.
 
 Bad settings, a database that cannot be reached and migrations that fail each stop the
 service before it serves: one line on stderr that names the database's host, exit status 1,
