@@ -1,10 +1,23 @@
-"""Jinja filters that write answers into generated files as valid string literals."""
+"""Jinja extensions of the template: answers as literals, derived answers, the answers' check.
+
+The check runs before cookiecutter creates anything (CheckedProjectFolder).
+"""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
+from cookiecutter.exceptions import FailedHookException
 from cookiecutter.utils import simple_filter
+from jinja2 import Environment
+from jinja2.ext import Extension
+
+import answers
+
+# The name of the project's folder in the template, the first thing every way of
+# rendering (prompts, --no-input, config and replay files) renders.
+PROJECT_FOLDER = "{{cookiecutter.project}}"
 
 
 @simple_filter
@@ -24,14 +37,40 @@ def python_string(value: object) -> str:
 
     Double quotes, unless the text holds more double than single quotes.
     """
-    text = str(value)
-    quote = "'" if text.count('"') > text.count("'") else '"'
-    parts = []
-    for char in text:
-        if char in {"\\", quote}:
-            parts.append("\\" + char)
-        elif char.isprintable():
-            parts.append(char)
-        else:
-            parts.append(repr(char)[1:-1])  # \t, \n, \x00, \u200b, ...
-    return quote + "".join(parts) + quote
+    return answers.python_string(str(value))
+
+
+@simple_filter
+def python_versions(python_min: object) -> str:
+    """The supported Python versions from python_min on, space-separated."""
+    return answers.python_versions(str(python_min))
+
+
+class CheckedProjectFolder(Extension):
+    """Refuse bad answers when cookiecutter names the project folder, before it creates it.
+
+    Cookiecutter runs the pre-generation hook inside the project folder: it creates the
+    folder first (and every folder a `/` in the name implies, anywhere on disk), and when
+    the hook fails, logs its own traceback under the hook's lines. Every way of rendering
+    renders the folder's name before it creates anything; this extension has that name
+    pass through `answers.problems`. Cookiecutter's command line prints the problems of a
+    FailedHookException, one line each, and exits 1; its Python API raises it.
+    """
+
+    def __init__(self, environment: Environment) -> None:
+        """Add the filter that checks the answers."""
+        super().__init__(environment)
+        environment.filters["checked_project_folder"] = checked_project_folder
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        """Send the project folder's name through the check; leave other templates alone."""
+        if source == PROJECT_FOLDER:
+            return "{{ cookiecutter.project | checked_project_folder(cookiecutter) }}"
+        return source
+
+
+def checked_project_folder(project: str, all_answers: dict[str, Any]) -> str:
+    """The project folder's name, if every answer is good; else refuse them all at once."""
+    if found := answers.problems(all_answers):
+        raise FailedHookException("\n".join(f"ERROR: {message}" for message in found))
+    return project

@@ -54,6 +54,13 @@ def bench(session: nox.Session) -> None:
     session.run("python", "-m", "tests.bench", *session.posargs)
 
 
+@nox.session(name="dependency-names", default=False)
+def dependency_names(session: nox.Session) -> None:
+    """Write dependency_names.json: what a fresh render installs, which no project may shadow."""
+    session.install(*TEST_REQUIREMENTS)
+    session.run("python", "-m", "tests.dependency_names")
+
+
 @nox.session(default=False)
 def bake(session: nox.Session) -> None:
     """Render the template into ./_bake/ for a look; pass answers after `--` (key=value)."""

@@ -20,6 +20,8 @@ IMAGE_FILES = ("Dockerfile", ".dockerignore")
 
 # Where this machine rendered the template: meaningless anywhere else.
 MACHINE_LOCAL_KEYS = frozenset({"_output_dir", "_repo_dir", "_checkout"})
+# How cookiecutter names a template it fetches (`_template`), as opposed to a local folder.
+REMOTE_TEMPLATE_PREFIXES = ("gh:", "gl:", "bb:", "https://", "http://", "git@", "git+", "ssh://")
 
 # The same line the project's first nox gate prints when uv.lock is missing (noxfile.py).
 MISSING_LOCK = "no uv.lock: run `uv lock` (it needs the package index) and commit uv.lock"
@@ -40,6 +42,8 @@ def record_answers(project: Path) -> None:
     `cookiecutter --replay-file .cookiecutter.json <template>` renders it again.
     """
     answers = {key: value for key, value in ANSWERS.items() if key not in MACHINE_LOCAL_KEYS}
+    if not str(answers.get("_template", "")).startswith(REMOTE_TEMPLATE_PREFIXES):
+        answers.pop("_template", None)  # a folder on this machine
     text = json.dumps({"cookiecutter": answers}, indent=2, sort_keys=True)
     (project / ".cookiecutter.json").write_text(text + "\n", encoding="utf-8")
 
@@ -108,7 +112,6 @@ Created {project.name}. Next steps:
 
     cd {project.name}
     git init && git add . && git commit -m "Start from cookiecutter-fastapi-nox"
-    python -m pip install "nox[uv]"   # or: uv tool install nox
     nox                                # lint, unit, integration, coverage
 
 Run the service with an embedded PostgreSQL:

@@ -35,25 +35,30 @@ def render(output_dir: Path, **answers: str) -> Path:
     return Path(project)
 
 
-def render_cli(
-    output_dir: Path, *, env: dict[str, str] | None = None, **answers: str
+def cookiecutter_command(
+    *arguments: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run the cookiecutter command line as a user would (with `env` added); return its result."""
+    """Run the cookiecutter command line (with `env` added); return its result."""
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cookiecutter",
-            "--no-input",
-            "--default-config",
-            f"--output-dir={output_dir}",
-            str(TEMPLATE),
-            *(f"{key}={value}" for key, value in answers.items()),
-        ],
+        [sys.executable, "-m", "cookiecutter", *arguments],
         env={**os.environ, **(env or {})},
         capture_output=True,
         text=True,
         check=False,
+    )
+
+
+def render_cli(
+    output_dir: Path, *, env: dict[str, str] | None = None, **answers: str
+) -> subprocess.CompletedProcess[str]:
+    """Render with the command line, as a user would, answers on it; return its result."""
+    return cookiecutter_command(
+        "--no-input",
+        "--default-config",
+        f"--output-dir={output_dir}",
+        str(TEMPLATE),
+        *(f"{key}={value}" for key, value in answers.items()),
+        env=env,
     )
 
 

@@ -13,8 +13,18 @@ from typing import Any
 import pytest
 import yaml
 
+import answers
+
 from .image import free_port
-from .rendering import DEFAULTS, nox_listing, render, render_cli, run_nox
+from .rendering import (
+    DEFAULTS,
+    TEMPLATE,
+    cookiecutter_command,
+    nox_listing,
+    render,
+    render_cli,
+    run_nox,
+)
 
 LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{|\{%|\{#")
 
@@ -37,6 +47,12 @@ RENDER_CASES = {
     "name-with-hyphens-and-accents": {"project_name": "Über-Fast Tasks"},
     "dotted-project": {"project": "acme.tasks"},
     "quotes-in-free-text": {"description": 'A "quoted" \\ description', "author": "O'Brien"},
+    # The longest answers the checks allow (answers.py): the code must still lint clean.
+    "longest-project": {"project": "p" * answers.MAX_PROJECT_LENGTH},
+    "longest-name": {"project_name": "N" * (answers.MAX_TITLE_LITERAL - 2), "project": "n"},
+    "longest-description": {"description": "d" * (answers.MAX_DESCRIPTION_LITERAL - 2)},
+    "markup-in-the-name": {"project_name": "</title><script>alert(1)</script>"},
+    "unicode-everywhere": {"project_name": "Zoë's Tâsks 🐍", "author": "Zoë Ångström"},
 }
 
 
@@ -102,29 +118,19 @@ def test_ruff_is_clean_on_the_output(any_project: Path) -> None:
 
 
 def test_answers_are_recorded_for_re_rendering(default_project: Path, tmp_path: Path) -> None:
-    recorded = json.loads((default_project / ".cookiecutter.json").read_text(encoding="utf-8"))
-    answers = recorded["cookiecutter"]
+    replay = json.loads((default_project / ".cookiecutter.json").read_text(encoding="utf-8"))
+    recorded = replay["cookiecutter"]
 
     public = {key: value for key, value in DEFAULTS.items() if not key.startswith("_")}
-    assert {key: answers[key] for key in public} == {
-        **public,
-        "project": "task-service",
-    }
-    assert "_output_dir" not in answers
+    assert {key: recorded[key] for key in public} == {**public, "project": "task-service"}
+    # Nothing about the machine it was rendered on: a local template's path included.
+    assert not {"_output_dir", "_repo_dir", "_checkout", "_template"} & recorded.keys()
 
-    replayed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cookiecutter",
-            "--replay-file",
-            str(default_project / ".cookiecutter.json"),
-            f"--output-dir={tmp_path}",
-            answers["_template"],
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+    replayed = cookiecutter_command(
+        "--replay-file",
+        str(default_project / ".cookiecutter.json"),
+        f"--output-dir={tmp_path}",
+        str(TEMPLATE),
     )
     assert replayed.returncode == 0, replayed.stdout + replayed.stderr
     again = tmp_path / default_project.name
@@ -239,7 +245,7 @@ def test_names_derive_from_the_project_name(
 
 
 def test_free_text_answers_are_escaped(tmp_path: Path) -> None:
-    description = 'Says "hi" \\ and\ttabs, 🐍'
+    description = 'Says "hi" \\ and more, 🐍'
     project = render(tmp_path, description=description, author="O'Brien")
 
     metadata = load_toml(project / "pyproject.toml")["project"]

@@ -1,0 +1,123 @@
+"""A bad answer stops cookiecutter in one line, with nothing created anywhere.
+
+However the answers arrive (on the command line, from a config file's defaults, from a
+replay file), they are checked before cookiecutter creates the project folder, and the
+command prints one line per bad answer and exits 1. The pre-generation hook checks them
+again, for a rendering that switched the first check off.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .rendering import TEMPLATE, cookiecutter_command, render, render_cli
+
+
+def assert_refused(result: subprocess.CompletedProcess[str], *messages: str) -> None:
+    """Exit status 1, and exactly one line per message, each holding its message."""
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = (result.stdout + result.stderr).splitlines()
+    assert len(lines) == len(messages), lines
+    for line, message in zip(lines, messages, strict=True):
+        assert line.startswith("ERROR: "), line
+        assert message in line, line
+
+
+def assert_nothing_in(folder: Path) -> None:
+    assert not folder.exists() or list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({"project": "a/b/c"}, "project 'a/b/c' is not a valid project slug"),
+        ({"project": "../escaped"}, "project '../escaped' is not a valid project slug"),
+        ({"project": "x" * 300}, "is longer than 40 characters"),
+        ({"author_email": "nope"}, "author_email 'nope' is not an e-mail address"),
+        ({"project": "tests"}, "the project's own test package"),
+    ],
+    ids=["slashes", "parent-folder", "too-long", "not-an-email", "own-module"],
+)
+def test_a_bad_answer_on_the_command_line_creates_nothing(
+    tmp_path: Path, answers: dict[str, str], message: str
+) -> None:
+    output = tmp_path / "output"
+
+    assert_refused(render_cli(output, **answers), message)
+    assert_nothing_in(output)
+    assert sorted(tmp_path.iterdir()) == []
+
+
+def test_an_absolute_path_creates_nothing_there(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+
+    result = render_cli(tmp_path / "output", project=str(elsewhere))
+
+    assert_refused(result, f"project '{str(elsewhere)[:20]}")
+    assert not elsewhere.exists()
+
+
+def test_every_bad_answer_is_reported_at_once(tmp_path: Path) -> None:
+    result = render_cli(tmp_path, project="json", coverage_threshold="200", python_min="2.7")
+
+    assert_refused(
+        result,
+        "which shadows the standard library module",
+        "python_min '2.7' is not supported",
+        "coverage_threshold '200' is not allowed",
+    )
+
+
+def test_answers_from_a_config_file_are_checked_too(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        yaml.safe_dump({"default_context": {"author_email": "not-an-address"}}), "utf-8"
+    )
+
+    result = cookiecutter_command(
+        "--no-input", f"--config-file={config}", f"--output-dir={tmp_path / 'out'}", str(TEMPLATE)
+    )
+
+    assert_refused(result, "author_email 'not-an-address' is not an e-mail address")
+    assert_nothing_in(tmp_path / "out")
+
+
+def test_answers_from_a_replay_file_are_checked_too(tmp_path: Path) -> None:
+    project = render(tmp_path / "first")
+    replay = json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))
+    replay["cookiecutter"]["project"] = "a/b"
+    replay_file = tmp_path / "replay.json"
+    replay_file.write_text(json.dumps(replay), encoding="utf-8")
+
+    result = cookiecutter_command(
+        "--replay-file", str(replay_file), f"--output-dir={tmp_path / 'out'}", str(TEMPLATE)
+    )
+
+    assert_refused(
+        result,
+        "project 'a/b' is not a valid project slug",
+        "__package must be what the template derives from the other answers",
+    )
+    assert_nothing_in(tmp_path / "out")
+
+
+def test_the_hook_refuses_what_the_first_check_let_through(tmp_path: Path) -> None:
+    """Run the pre-generation hook as cookiecutter would, on answers it never checked."""
+    answers = json.loads((render(tmp_path / "good") / ".cookiecutter.json").read_text("utf-8"))
+    answers = answers["cookiecutter"] | {"author_email": "nope", "_repo_dir": str(TEMPLATE)}
+    hook = (TEMPLATE / "hooks" / "pre_gen_project.py").read_text(encoding="utf-8")
+    rendered = hook.replace("{{cookiecutter | jsonify | tojson}}", json.dumps(json.dumps(answers)))
+    script = tmp_path / "pre_gen_project.py"
+    script.write_text(rendered, encoding="utf-8")
+
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, check=False
+    )
+
+    assert_refused(result, "author_email 'nope' is not an e-mail address")
