@@ -67,8 +67,16 @@ def migrate(c: Context) -> None:
 
 @task
 def dev(c: Context, port: int = 8000) -> None:
-    """Serve on 127.0.0.1 with /docs, restarting on source changes (DATABASE_URL or embedded)."""
-    env = {"DATABASE_URL": database_url(), "PORT": str(port), "SERVE_DOCS": "true"}
+    """Serve on 127.0.0.1 with /docs and readable logs, restarting on source changes.
+
+    The database is DATABASE_URL, or the embedded one.
+    """
+    env = {
+        "DATABASE_URL": database_url(),
+        "PORT": str(port),
+        "SERVE_DOCS": "true",
+        "LOG_FORMAT": "console",
+    }
     c.run(f"{sys.executable} -m {PACKAGE} --reload", env=env, pty=True)
 {%- if cookiecutter.include_image %}
 

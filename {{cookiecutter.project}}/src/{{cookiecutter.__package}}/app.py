@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any, TypedDict
 
+import structlog
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from .database import Database, open_database
 from .error_handlers import EXCEPTION_HANDLERS
 from .limits import BodySizeLimit, ConcurrencyLimit, ForwardedHeaders
+from .metrics import Metrics
 from .migrate import apply_migrations
-from .openapi import problem_responses, with_problem_schemas
+from .observe import ObserveRequests
+from .openapi import problem_responses, with_problem_schemas, with_request_ids
 from .routes import health, tasks
 from .routes.docs import docs_router
+from .routes.metrics import metrics_router
 from .settings import Settings
 
 TITLE = {{ cookiecutter.project_name | python_string }}
@@ -31,15 +36,30 @@ OpenDatabase = Callable[[Settings], AbstractAsyncContextManager[Database]]
 
 
 class Service(FastAPI):
-    """FastAPI, with the problem schemas that its error responses refer to in its OpenAPI."""
+    """FastAPI, with the problem schemas its errors refer to, and layers outside Starlette's.
+
+    `outer_layers` wraps Starlette's whole middleware stack, outermost of which is the
+    ServerErrorMiddleware that answers an unexpected error with a 500: a layer outside it
+    sees that answer, where one added with `add_middleware` sees only the exception.
+    """
+
+    def __init__(self, *, outer_layers: Callable[[ASGIApp], ASGIApp], **options: Any) -> None:
+        """A FastAPI app made with these options, its middleware stack wrapped in the layers."""
+        super().__init__(**options)
+        self.outer_layers = outer_layers
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """Starlette's middleware stack, inside the outer layers."""
+        return self.outer_layers(super().build_middleware_stack())
 
     def openapi(self) -> dict[str, Any]:
-        """The OpenAPI document, generated once."""
-        return with_problem_schemas(super().openapi())
+        """The OpenAPI document, generated once (again if the routes change)."""
+        return with_request_ids(with_problem_schemas(super().openapi()))
 
 
 def create_app(settings: Settings, *, database: OpenDatabase = open_database) -> FastAPI:
     """Build the service from its settings; the lifespan opens the database with `database`."""
+    metrics = Metrics() if settings.serve_metrics else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[State]:
@@ -47,9 +67,19 @@ def create_app(settings: Settings, *, database: OpenDatabase = open_database) ->
             if settings.run_migrations:
                 async with opened.connection() as connection:
                     await apply_migrations(connection)
-            yield {"database": opened}
+            with metrics.watching(opened) if metrics else nullcontext():
+                yield {"database": opened}
+
+    def outer_layers(app: ASGIApp) -> ASGIApp:
+        log = structlog.get_logger(__package__).bind() if settings.log_requests else None
+        app = ObserveRequests(app, log=log, metrics=metrics)
+        if settings.trusted_proxies:
+            # Outermost: the request log and every other layer see the forwarded client.
+            app = ForwardedHeaders(app, trusted_proxies=settings.trusted_proxies)
+        return app
 
     app = Service(
+        outer_layers=outer_layers,
         title=TITLE,
         description={{ cookiecutter.description | python_string }},
         lifespan=lifespan,
@@ -64,11 +94,10 @@ def create_app(settings: Settings, *, database: OpenDatabase = open_database) ->
     )
     app.include_router(health.router)
     app.include_router(tasks.router)
+    if metrics is not None:
+        app.include_router(metrics_router(metrics))
     if settings.serve_docs:
         app.include_router(docs_router(TITLE))
     app.add_middleware(BodySizeLimit, limit=settings.max_request_body_bytes)
     app.add_middleware(ConcurrencyLimit, limit=settings.max_concurrent_requests)
-    if settings.trusted_proxies:
-        # Added last, so outermost: every other layer sees the forwarded client.
-        app.add_middleware(ForwardedHeaders, trusted_proxies=settings.trusted_proxies)
     return app

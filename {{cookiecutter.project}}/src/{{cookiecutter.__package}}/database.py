@@ -8,6 +8,7 @@ import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from types import TracebackType
+from typing import NamedTuple
 
 import asyncpg
 
@@ -49,11 +50,20 @@ class DatabaseUnavailableError(Exception):
     """The database cannot serve the request now; the client may retry later."""
 
 
+class PoolSizes(NamedTuple):
+    """How many connections a pool holds open, how many of those are idle, and its limit."""
+
+    open: int
+    idle: int
+    max: int
+
+
 class Database:
     """Hands out pooled connections and turns connectivity failures into one error.
 
     It logs when the database stops answering and when it answers again: one line for
-    each change, with the database's address, however many requests fail in between.
+    each change, with the database's address, however many requests fail in between;
+    and it counts the failures (unavailable_count), for the metrics.
     """
 
     def __init__(self, pool: asyncpg.Pool, *, acquire_timeout: float, address: str) -> None:
@@ -62,6 +72,7 @@ class Database:
         self.acquire_timeout = acquire_timeout
         self.address = address
         self.available = True
+        self.unavailable_count = 0
 
     def connection(self) -> BorrowedConnection:
         """Borrow a connection for an `async with` block (see BorrowedConnection)."""
@@ -72,8 +83,14 @@ class Database:
         async with self.connection() as connection:
             await connection.fetchval("SELECT 1")
 
+    def pool_sizes(self) -> PoolSizes:
+        """The pool's connections now: open, idle and the most it opens."""
+        pool = self.pool
+        return PoolSizes(pool.get_size(), pool.get_idle_size(), pool.get_max_size())
+
     def unavailable(self, error: BaseException) -> DatabaseUnavailableError:
         """Note that the database cannot answer, and return the error to raise instead."""
+        self.unavailable_count += 1
         if self.available:
             self.available = False
             logger.warning("database at %s unavailable: %s", self.address, describe(error))

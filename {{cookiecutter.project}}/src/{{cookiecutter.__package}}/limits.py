@@ -12,8 +12,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .problems import problem_response
 
-# Liveness must answer however busy the worker is, or an orchestrator restarts it for it.
-NEVER_REFUSED = frozenset({"/health"})
+# Liveness must answer however busy the worker is, or an orchestrator restarts it for it;
+# and a busy worker is when its metrics matter most.
+NEVER_REFUSED = frozenset({"/health", "/metrics"})
 RETRY_AFTER_SECONDS = 1
 
 

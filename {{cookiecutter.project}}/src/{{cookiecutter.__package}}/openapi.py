@@ -1,4 +1,4 @@
-"""What the OpenAPI document says about errors: every status a route answers, as a problem."""
+"""What the OpenAPI document says beyond the routes: errors as problems, and request ids."""
 
 from __future__ import annotations
 
@@ -22,6 +22,21 @@ HEADERS: dict[int, dict[str, Any]] = {
             "schema": {"type": "integer", "minimum": 1},
         }
     }
+}
+
+# Any value is accepted: one that is not a sane id is replaced (observe.py).
+REQUEST_ID_PARAMETER = {
+    "name": "X-Request-ID",
+    "in": "header",
+    "required": False,
+    "description": "An id for the request, kept if it is up to 128 letters, digits and "
+    "`-_.:+/=`, replaced by a new one otherwise",
+    "schema": {"type": "string"},
+}
+REQUEST_ID_HEADER = {
+    "description": "The request's id: the one it sent, or a new one; its log lines carry it",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:+/=-]{1,128}$"},
 }
 
 Responses = dict[int | str, dict[str, Any]]
@@ -49,4 +64,16 @@ def with_problem_schemas(document: dict[str, Any]) -> dict[str, Any]:
     if "Problem" not in schemas:
         problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas |= problem.pop("$defs", {}) | {"Problem": problem}
+    return document
+
+
+def with_request_ids(document: dict[str, Any]) -> dict[str, Any]:
+    """Document the X-Request-ID header of every operation and of each of its responses."""
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            parameters = operation.setdefault("parameters", [])
+            if REQUEST_ID_PARAMETER not in parameters:
+                parameters.append(REQUEST_ID_PARAMETER)
+            for response in operation["responses"].values():
+                response.setdefault("headers", {})["X-Request-ID"] = REQUEST_ID_HEADER
     return document

@@ -21,9 +21,11 @@ import asyncpg
 from granian import Granian
 from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
+from granian.log import LogLevels
 from pydantic import ValidationError
 
 from .database import UNAVAILABLE_ERRORS
+from .logs import configure_logging, standard_logging_config
 from .migrate import MigrationError, apply_migrations
 from .settings import Settings
 
@@ -102,6 +104,10 @@ def serve(settings: Settings, *, reload: bool = False) -> None:
         ),
         reload=reload,
         reload_paths=[SOURCE],
+        # Granian's lines, in every process, rendered like the service's own (logs.py);
+        # its access log is off by default, and stays off: observe.py writes one line.
+        log_level=LogLevels(settings.log_level),
+        log_dictconfig=standard_logging_config(settings),
     ).serve()
 
 
@@ -112,6 +118,7 @@ def main(argv: list[str] | None = None) -> None:
     arguments = parser.parse_args(argv)
     try:
         settings = read_settings()
+        configure_logging(settings)
         asyncio.run(prepare_database(settings))
     except StartupError as error:
         sys.exit(f"error: {error}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -56,7 +56,8 @@ class Settings(BaseSettings):
     max_concurrent_requests: int = Field(
         default=100,
         ge=1,
-        description="Requests a worker serves at once; more get 503 at once (/health excepted).",
+        description="Requests a worker serves at once; more get 503 at once "
+        "(/health and /metrics excepted).",
     )
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default=[],
@@ -64,6 +65,19 @@ class Settings(BaseSettings):
         "X-Forwarded-For and X-Forwarded-Proto headers are believed; none by default.",
     )
     serve_docs: bool = Field(default=False, description="Serve /docs and /redoc.")
+
+    log_format: Literal["json", "console"] = Field(
+        default="json",
+        description="How log lines are written: `json`, one object per line, for a log "
+        "collector; `console`, aligned and coloured on a terminal, for a developer.",
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info", description="The least severe log lines written."
+    )
+    log_requests: bool = Field(default=True, description="Write one log line per request.")
+    serve_metrics: bool = Field(
+        default=True, description="Count requests and serve /metrics for Prometheus."
+    )
 
     host: str = Field(default="127.0.0.1", description="Address the server listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")

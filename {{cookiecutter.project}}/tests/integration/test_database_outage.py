@@ -9,7 +9,6 @@ by itself once the database is back, with every task it confirmed still there.
 from __future__ import annotations
 
 import asyncio
-import logging
 import socket
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -19,9 +18,12 @@ import asyncpg
 import httpx2
 import pytest
 
+from {{ cookiecutter.__package }} import database
 from {{ cookiecutter.__package }}.app import create_app
 from {{ cookiecutter.__package }}.settings import Settings
 
+from ..metrics_text import scraped_value
+from ..service_log import service_logging
 from .app_client import app_client
 from .proxy import DatabaseProxy
 
@@ -93,6 +95,18 @@ async def test_health_stays_up_without_a_database(unreachable_client: httpx2.Asy
     assert (await unreachable_client.get("/health")).status_code == 200
 
 
+def settings_through(proxy: DatabaseProxy) -> Settings:
+    """The service's settings to reach the database through the proxy, quick to give up."""
+    return Settings(
+        database_url=proxy.url,
+        db_pool_min_size=NO_BACKGROUND_REFILL,
+        db_connect_timeout=FAULT_TIMEOUT,
+        db_acquire_timeout=FAULT_TIMEOUT,
+        db_command_timeout=FAULT_TIMEOUT,
+        _env_file=None,
+    )
+
+
 async def create(client: httpx2.AsyncClient, title: str) -> dict[str, Any]:
     response = await client.post("/tasks", json={"title": title})
     assert response.status_code == 201, response.text
@@ -114,18 +128,10 @@ async def test_outage_answers_503_then_the_app_recovers_with_nothing_lost(
     fault: Callable[[DatabaseProxy], None],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    settings = Settings(
-        database_url=proxy.url,
-        db_pool_min_size=NO_BACKGROUND_REFILL,
-        db_connect_timeout=FAULT_TIMEOUT,
-        db_acquire_timeout=FAULT_TIMEOUT,
-        db_command_timeout=FAULT_TIMEOUT,
-        _env_file=None,
-    )
+    settings = settings_through(proxy)
     async with app_client(create_app(settings)) as client:
         confirmed = [await create(client, f"before {number}") for number in range(3)]
 
-        caplog.set_level(logging.WARNING)
         fault(proxy)
         with anyio.fail_after(ANSWER_WITHIN):
             *during, health = await asyncio.gather(
@@ -146,10 +152,11 @@ async def test_outage_answers_503_then_the_app_recovers_with_nothing_lost(
 
     # One line when the outage begins and one when it ends, however many requests failed.
     address = settings.database_address
-    began, ended = (record.getMessage() for record in caplog.records)
+    records = [record for record in caplog.records if record.name == database.logger.name]
+    began, ended = (record.getMessage() for record in records)
     assert began.startswith(f"database at {address} unavailable: ")
     assert ended == f"database at {address} available again"
-    assert all(record.exc_info is None for record in caplog.records)
+    assert all(record.exc_info is None for record in records)
 
     stored = {
         row["id"]: dict(row)
@@ -160,3 +167,34 @@ async def test_outage_answers_503_then_the_app_recovers_with_nothing_lost(
     # A 503 leaves the outcome unknown: an INSERT held up by the network reaches the server
     # once it is back. Nothing else may appear.
     assert [row["title"] for row in stored.values()] in ([], [OUTAGE_TITLE])
+
+
+@pytest.mark.usefixtures("empty_tasks_table")
+async def test_an_outage_shows_in_the_metrics_and_its_warning_names_the_request_that_met_it(
+    proxy: DatabaseProxy, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = settings_through(proxy)
+    with service_logging(capsys, settings) as log:
+        async with app_client(create_app(settings)) as client:
+            await create(client, "before")
+            assert await scraped_value(client, "db_unavailable_total") == 0
+            assert await scraped_value(client, "db_pool_connections") == 1
+
+            proxy.cut()
+            with anyio.fail_after(3 * ANSWER_WITHIN):
+                for number in range(3):
+                    headers = {"X-Request-ID": f"outage-{number}"}
+                    assert_unavailable(await client.get("/tasks", headers=headers))
+            assert await scraped_value(client, "db_unavailable_total") == 3
+            assert await scraped_value(client, "db_pool_connections") == 0
+
+            proxy.restore()
+            await create(client, "after")
+            assert await scraped_value(client, "db_pool_connections") == 1
+            assert await scraped_value(client, "db_unavailable_total") == 3
+
+    began, ended = [event for event in log.events() if event.get("logger") == database.logger.name]
+    assert began["event"].startswith(f"database at {settings.database_address} unavailable")
+    assert began["request_id"] == "outage-0"
+    assert ended["event"] == f"database at {settings.database_address} available again"
+    assert "request_id" in ended  # the request that found it back

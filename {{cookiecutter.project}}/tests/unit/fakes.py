@@ -6,7 +6,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
-from {{ cookiecutter.__package }}.database import Database, DatabaseUnavailableError
+from {{ cookiecutter.__package }}.database import (
+    Database,
+    DatabaseUnavailableError,
+    PoolSizes,
+)
 from {{ cookiecutter.__package }}.models import Task, TaskCreate, TaskUpdate
 from {{ cookiecutter.__package }}.settings import Settings
 
@@ -44,8 +48,15 @@ class InMemoryTaskRepository:
 class FakeDatabase(Database):
     """Answers pings, or fails them as an unreachable database does; lends no connections."""
 
+    # What the pool of a default-sized, idle service would hold.
+    POOL_SIZES = PoolSizes(open=1, idle=1, max=10)
+
     def __init__(self, *, available: bool = True) -> None:  # no pool: nothing to lend
         self.available = available
+        self.unavailable_count = 0
+
+    def pool_sizes(self) -> PoolSizes:
+        return self.POOL_SIZES
 
     async def ping(self) -> None:
         if not self.available:

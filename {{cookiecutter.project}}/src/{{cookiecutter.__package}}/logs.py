@@ -1,0 +1,138 @@
+"""Where log lines go and what they look like: one format for every line the process writes.
+
+structlog renders them, as LOG_FORMAT says:
+- `json`, for a log collector: one object per line, its `timestamp` in UNIX seconds (as
+  zap's production logger writes it: an ISO 8601 string cost 5 us per line, over 1 % of
+  serving a request, measured);
+- `console`, for a developer: aligned lines, coloured on a terminal, in local time.
+Each line carries the context bound with structlog.contextvars, such as the id of the
+request being served (observe.py).
+
+Two paths lead to the same output. The request line, written for every request, goes
+through a structlog logger that renders straight to bytes, with orjson for JSON, and
+writes them batched (log_output.py): measured, less than a third of the cost of the
+standard library's path. Everything else (this service's warnings, asyncpg, Granian)
+goes through the standard library's logging, whose records structlog's
+ProcessorFormatter renders alike.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.config
+import sys
+from typing import Any, Literal
+
+import orjson
+import structlog
+from structlog.typing import EventDict, Processor
+
+from .log_output import BatchedLineWriterFactory
+from .settings import Settings
+
+LogFormat = Literal["json", "console"]
+
+
+def configure_logging(settings: Settings) -> None:
+    """Write every log line of this process to standard output, as the settings say.
+
+    Call it once per process, before the app is built: the request log takes its logger
+    when the app is created.
+    """
+    structlog.configure(
+        processors=[*event_processors(settings.log_format), byte_renderer(settings.log_format)],
+        wrapper_class=structlog.make_filtering_bound_logger(settings.log_level.upper()),
+        logger_factory=BatchedLineWriterFactory(sys.stdout.buffer),
+        cache_logger_on_first_use=True,
+    )
+    logging.config.dictConfig(standard_logging_config(settings))
+
+
+def event_processors(log_format: LogFormat) -> list[Processor]:
+    """What every event gets before it is rendered: context, level, time, traceback."""
+    if log_format == "console":
+        return [
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="%H:%M:%S.%f", utc=False),
+        ]
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt=None),  # UNIX seconds
+        structlog.processors.format_exc_info,  # a traceback becomes the `exception` string
+    ]
+
+
+def byte_renderer(log_format: LogFormat) -> Processor:
+    """The processor that renders an event as the bytes of a line."""
+    if log_format == "console":
+        return ConsoleBytes()
+    return structlog.processors.JSONRenderer(orjson.dumps)
+
+
+class ConsoleBytes:
+    """structlog's console renderer, encoded: the line writer takes bytes."""
+
+    def __init__(self) -> None:
+        """Colour the lines if standard output is a terminal."""
+        self.render = structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty())
+
+    def __call__(self, logger: Any, method: str, event: EventDict) -> bytes:
+        """The event as a console line, in UTF-8."""
+        return self.render(logger, method, event).encode()
+
+
+def standard_logging_config(settings: Settings) -> dict[str, Any]:
+    """A logging.config.dictConfig that renders every standard library record as ours.
+
+    Granian applies it too, in its main process and in each worker (serve.py), so that its
+    own lines look like the rest.
+    """
+    level = settings.log_level.upper()
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "structured": {
+                "()": f"{__name__}.structured_formatter",
+                "log_format": settings.log_format,
+            }
+        },
+        "handlers": {
+            "output": {
+                "class": "logging.StreamHandler",
+                "formatter": "structured",
+                "stream": "ext://sys.stdout",
+            }
+        },
+        "root": {"handlers": ["output"], "level": level},
+        # Granian's loggers do not propagate to the root: they need the handler themselves.
+        "loggers": {
+            name: {"handlers": ["output"], "level": level, "propagate": False}
+            for name in ("_granian", "granian.access")
+        },
+    }
+
+
+def structured_formatter(log_format: LogFormat) -> logging.Formatter:
+    """A formatter that renders a standard library record as structlog renders an event."""
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[*event_processors(log_format), structlog.stdlib.add_logger_name],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            text_renderer(log_format),
+        ],
+    )
+
+
+def text_renderer(log_format: LogFormat) -> Processor:
+    """The processor that renders an event as a line of text, for a logging handler."""
+    if log_format == "console":
+        return structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty())
+    return structlog.processors.JSONRenderer(json_text)
+
+
+def json_text(event: Any, **options: Any) -> str:
+    """The event as JSON text, rendered by orjson like the request lines."""
+    return orjson.dumps(event, **options).decode()

@@ -1,0 +1,113 @@
+"""The service's Prometheus metrics, in a registry of the app's own (prometheus-client).
+
+- `http_request_duration_seconds`: a histogram of request durations by method, route
+  template and status; its `_count` counts the requests. Methods outside HTTP's own are
+  one label, `OTHER`, and paths no route serves one route, `unmatched`, so that clients
+  cannot make the series grow without bound.
+- `db_pool_connections`, `db_pool_idle_connections`, `db_pool_max_connections`: the pool,
+  read when scraped.
+- `db_unavailable_total`: requests that found the database unavailable.
+- The process collector's `process_*` (CPU, memory, open files), and `python_*`.
+
+Each worker process counts for itself: run one per container and scale by containers.
+
+prometheus-client rather than a FastAPI instrumentation library: those add a middleware
+layer and several metrics per request, where this service observes each request once,
+in the same pass that writes its log line (observe.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Histogram,
+)
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from .database import Database
+
+UNMATCHED_ROUTE = "unmatched"
+OTHER_METHOD = "OTHER"
+HTTP_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
+)
+# From 1 ms, a quick read on an idle service, to 10 s, past DB_COMMAND_TIMEOUT's default.
+DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+Labels = tuple[str, str, int]
+
+
+class Metrics:
+    """The app's metrics registry, and what it records for each request."""
+
+    def __init__(self) -> None:
+        """Create the registry with the request histogram and the process's own collectors."""
+        self.registry = CollectorRegistry()
+        for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+            self.registry.register(collector)
+        self.request_duration = Histogram(
+            "http_request_duration_seconds",
+            "Time from receiving a request to sending the end of its response.",
+            ["method", "route", "status"],
+            buckets=DURATION_BUCKETS,
+            registry=self.registry,
+        )
+        # prometheus-client looks a labelled child up under a lock on every call;
+        # the few label combinations this service sees are kept here instead.
+        self.request_durations: dict[Labels, Histogram] = {}
+
+    def observe_request(self, method: str, route: str | None, status: int, seconds: float) -> None:
+        """Count a request served by `route` (None if no route matched) in `seconds`."""
+        labels = (
+            method if method in HTTP_METHODS else OTHER_METHOD,
+            route or UNMATCHED_ROUTE,
+            status,
+        )
+        child = self.request_durations.get(labels)
+        if child is None:
+            child = self.request_duration.labels(labels[0], labels[1], str(status))
+            self.request_durations[labels] = child
+        child.observe(seconds)
+
+    @contextmanager
+    def watching(self, database: Database) -> Iterator[None]:
+        """Report the database's pool and outages while the block runs."""
+        collector = DatabaseCollector(database)
+        self.registry.register(collector)
+        try:
+            yield
+        finally:
+            self.registry.unregister(collector)
+
+
+class DatabaseCollector(Collector):
+    """Reads the pool's size and the database's unavailability count when scraped."""
+
+    def __init__(self, database: Database) -> None:
+        """Report on this database."""
+        self.database = database
+
+    def collect(self) -> Iterable[Metric]:
+        """The pool gauges and the unavailable counter, as they are now."""
+        sizes = self.database.pool_sizes()
+        yield GaugeMetricFamily(
+            "db_pool_connections", "Connections the pool holds open.", value=sizes.open
+        )
+        yield GaugeMetricFamily(
+            "db_pool_idle_connections", "Open connections no request is using.", value=sizes.idle
+        )
+        yield GaugeMetricFamily(
+            "db_pool_max_connections", "Most connections the pool opens.", value=sizes.max
+        )
+        yield CounterMetricFamily(
+            "db_unavailable",
+            "Requests that found the database unavailable.",
+            value=self.database.unavailable_count,
+        )

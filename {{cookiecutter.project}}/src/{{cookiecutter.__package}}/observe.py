@@ -1,0 +1,108 @@
+"""Watch every request: give it an id, then log it in one line and count it in the metrics.
+
+The id is the request's `X-Request-ID` when that is a sane value (up to 128 letters,
+digits and `-_.:+/=`), 32 random hexadecimal digits otherwise. The response carries it
+back in the same header, and every log line written while the request is served carries
+it as `request_id`, bound with structlog.contextvars: the request line, and the warnings
+of the code that serves it, the database's included.
+
+Written here rather than taken from asgi-correlation-id: this layer must also time the
+request and read its status for the log line and the metrics, so the id costs nothing
+more here, where that library would be one more layer on every request (each costs a
+few microseconds), and it logs a warning of its own for every id it refuses.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from typing import TYPE_CHECKING
+
+from structlog.contextvars import bind_contextvars, reset_contextvars
+from structlog.typing import FilteringBoundLogger
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+    from .metrics import Metrics
+
+REQUEST_ID_HEADER = b"x-request-id"
+SANE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:+/=-]{1,128}")
+
+
+def request_id_from(headers: list[tuple[bytes, bytes]]) -> str:
+    """The request's own id if it sent a sane one, else a new random one."""
+    for name, value in headers:
+        if name == REQUEST_ID_HEADER and SANE_REQUEST_ID.fullmatch(value):
+            return value.decode("ascii")
+    return secrets.token_hex(16)  # 128 random bits, as a UUID has, for a quarter of the cost
+
+
+class ObserveRequests:
+    """Give each request an id; log it (`log`) and count it (`metrics`) when it is over.
+
+    Outside Starlette's own layers (app.Service), so that it sees the 500 that answers an
+    unexpected error, which it logs here, once, with the request's id and the traceback.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, log: FilteringBoundLogger | None, metrics: Metrics | None
+    ) -> None:
+        """Wrap the app; `log` None writes no request lines, `metrics` None counts nothing."""
+        self.app = app
+        self.log = log
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve the request with its id bound, then log and count it."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = request_id_from(scope["headers"])
+        context = bind_contextvars(request_id=request_id)
+        id_header = (REQUEST_ID_HEADER, request_id.encode("ascii"))
+        status = 0
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), id_header]
+            await send(message)
+
+        started = time.perf_counter()
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception as error:
+            if not status:
+                raise  # nothing answered it: the server must
+            # Answered, and logged below with the traceback: the server would only log
+            # it a second time, without the request's id.
+            self.observe(scope, status, time.perf_counter() - started, error)
+        else:
+            self.observe(scope, status, time.perf_counter() - started)
+        finally:
+            reset_contextvars(**context)
+
+    def observe(
+        self, scope: Scope, status: int, seconds: float, error: Exception | None = None
+    ) -> None:
+        """Log and count a request that got this status after these seconds."""
+        route = getattr(scope.get("route"), "path", None)
+        if self.metrics is not None:
+            self.metrics.observe_request(scope["method"], route, status, seconds)
+        if self.log is None:
+            return
+        client = scope.get("client")
+        fields = {
+            "method": scope["method"],
+            "route": route,
+            "status": status,
+            "duration_ms": round(seconds * 1000, 3),
+            "client": client[0] if client else None,
+        }
+        if error is None:
+            self.log.info("request", **fields)
+        else:
+            self.log.error("request", **fields, exc_info=error)

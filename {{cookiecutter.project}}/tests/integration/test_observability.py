@@ -1,0 +1,78 @@
+"""What the running service tells its operators: its log lines and its metrics.
+
+The server's own output is read as a log collector reads it, line by line; the metrics
+as Prometheus reads them, with its parser.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+import anyio
+import httpx2
+import pytest
+
+from {{ cookiecutter.__package }}.app import create_app
+from {{ cookiecutter.__package }}.settings import Settings
+
+from ..metrics_text import scraped_value
+from .app_client import app_client
+from .recording_opener import RecordingOpener
+from .running_service import running_service
+
+pytestmark = pytest.mark.anyio
+
+# Long enough for a loaded test machine; the requests here take milliseconds.
+ANSWER_WITHIN = 10
+HELD_CONNECTIONS = 3
+
+
+@pytest.mark.usefixtures("empty_tasks_table")
+async def test_the_server_writes_json_lines_only_and_one_per_request(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running_service(tmp_path / "service.log", DATABASE_URL=database_url) as service:
+        async with httpx2.AsyncClient(base_url=service.url) as client:
+            created = await client.post(
+                "/tasks", json={"title": "Logged"}, headers={"X-Request-ID": "outside-1"}
+            )
+            read = await client.get(f"/tasks/{created.json()['id']}")
+        await service.stop()
+
+    assert created.headers["x-request-id"] == "outside-1"
+    lines = service.output().splitlines()
+    events = [json.loads(line) for line in lines]  # Granian's lines included
+    requests = [event for event in events if event.get("event") == "request"]
+    # The readiness polls at startup, then the two requests: nothing else logs them.
+    *polls, create_line, read_line = requests
+    assert {(poll["route"], poll["status"]) for poll in polls} == {("/health", 200)}
+    assert (create_line["route"], create_line["status"], create_line["request_id"]) == (
+        "/tasks",
+        201,
+        "outside-1",
+    )
+    assert read_line["request_id"] == read.headers["x-request-id"]
+    assert read_line["client"] == "127.0.0.1"
+    assert any(event.get("logger") == "_granian" for event in events)
+
+
+async def test_the_pool_gauges_follow_the_connections_in_use(
+    settings: Settings, recording_opener: RecordingOpener
+) -> None:
+    app = create_app(settings.model_copy(update={"db_pool_min_size": 1}), database=recording_opener)
+    async with app_client(app) as client:
+        (database,) = recording_opener.opened
+        assert await scraped_value(client, "db_pool_connections") == 1
+        assert await scraped_value(client, "db_pool_idle_connections") == 1
+        assert await scraped_value(client, "db_pool_max_connections") == settings.db_pool_max_size
+
+        with anyio.fail_after(ANSWER_WITHIN):
+            async with AsyncExitStack() as holding:
+                for _ in range(HELD_CONNECTIONS):
+                    await holding.enter_async_context(database.connection())
+                assert await scraped_value(client, "db_pool_connections") == HELD_CONNECTIONS
+                assert await scraped_value(client, "db_pool_idle_connections") == 0
+
+        assert await scraped_value(client, "db_pool_idle_connections") == HELD_CONNECTIONS

@@ -1,0 +1,72 @@
+"""Read what the service logs as it writes it: configure_logging's own output, parsed.
+
+A test configures the process's logging as the service does for a block, in its own body:
+pytest gives each phase of a test (setup, call) a standard output of its own, and the
+logging writes to the one it found. What it wrote is read from pytest's capsys, and the
+logging is put back as it was after the block.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+import structlog
+
+from {{ cookiecutter.__package }}.log_output import (
+    BatchedLineWriter,
+    BatchedLineWriterFactory,
+)
+from {{ cookiecutter.__package }}.logs import LogFormat, configure_logging
+from {{ cookiecutter.__package }}.settings import Settings
+
+# Loggers configure_logging sets up, besides the root.
+CONFIGURED_LOGGERS = ("_granian", "granian.access")
+
+
+class ServiceLog:
+    """The lines the service wrote to standard output since the block began."""
+
+    def __init__(self, capsys: pytest.CaptureFixture[str], writer: BatchedLineWriter) -> None:
+        self.capsys = capsys
+        self.writer = writer
+        self.written = ""
+
+    def lines(self) -> list[str]:
+        """Every line so far, once the lines waiting for the event loop are written too."""
+        self.writer.flush()
+        self.written += self.capsys.readouterr().out
+        return self.written.splitlines()
+
+    def events(self) -> list[dict[str, Any]]:
+        """Every line, read as the JSON object it must be."""
+        return [json.loads(line) for line in self.lines()]
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The request lines."""
+        return [event for event in self.events() if event["event"] == "request"]
+
+
+@contextmanager
+def service_logging(
+    capsys: pytest.CaptureFixture[str], settings: Settings, log_format: LogFormat = "json"
+) -> Iterator[ServiceLog]:
+    """Log as the service does, in this format, for the block; read it with the ServiceLog."""
+    loggers = [logging.getLogger(), *map(logging.getLogger, CONFIGURED_LOGGERS)]
+    saved = [(logger, logger.handlers[:], logger.level, logger.propagate) for logger in loggers]
+    capsys.readouterr()
+    configure_logging(settings.model_copy(update={"log_format": log_format}))
+    factory = structlog.get_config()["logger_factory"]
+    assert isinstance(factory, BatchedLineWriterFactory)
+    try:
+        yield ServiceLog(capsys, factory.writer)
+    finally:
+        structlog.reset_defaults()
+        for logger, handlers, level, propagate in saved:
+            logger.handlers[:] = handlers
+            logger.setLevel(level)
+            logger.propagate = propagate

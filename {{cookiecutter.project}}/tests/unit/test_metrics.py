@@ -1,0 +1,111 @@
+"""GET /metrics: Prometheus's text format, with bounded labels, read by Prometheus's parser."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from prometheus_client.samples import Sample
+
+from ..metrics_text import PROMETHEUS_TEXT, samples, value
+from .fakes import FakeDatabase, InMemoryTaskRepository
+from .service import UNIT_SETTINGS, app_with_fakes
+
+REQUESTS = "http_request_duration_seconds_count"
+
+
+def scrape(client: TestClient) -> list[Sample]:
+    """Every sample /metrics shows now."""
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == PROMETHEUS_TEXT
+    return samples(response.text)
+
+
+def requests_counted(scraped: list[Sample]) -> dict[tuple[str, str, str], float]:
+    """The request count of each method, route and status seen."""
+    return {
+        (s.labels["method"], s.labels["route"], s.labels["status"]): s.value
+        for s in scraped
+        if s.name == REQUESTS
+    }
+
+
+def test_requests_are_counted_and_timed_by_method_route_template_and_status(app: FastAPI) -> None:
+    with TestClient(app) as client:
+        for _ in range(3):
+            client.get("/tasks/1")
+        client.post("/tasks", json={"title": "Counted"})
+        scraped = scrape(client)
+
+    assert requests_counted(scraped) == {
+        ("GET", "/tasks/{task_id}", "404"): 3,
+        ("POST", "/tasks", "201"): 1,
+    }
+    buckets = [
+        s
+        for s in scraped
+        if s.name == "http_request_duration_seconds_bucket" and s.labels["status"] == "404"
+    ]
+    assert buckets[-1].labels["le"] == "+Inf"
+    assert buckets[-1].value == 3
+    read_time = value(
+        scraped,
+        "http_request_duration_seconds_sum",
+        method="GET",
+        route="/tasks/{task_id}",
+        status="404",
+    )
+    assert read_time > 0
+
+
+def test_unknown_paths_and_methods_are_one_label_each(app: FastAPI) -> None:
+    with TestClient(app) as client:
+        for number in range(50):
+            client.get(f"/scan/{number}")
+            client.request(f"METHOD{number}", "/tasks")
+        counted = requests_counted(scrape(client))
+
+    assert counted == {("GET", "unmatched", "404"): 50, ("OTHER", "/tasks", "405"): 50}
+
+
+def test_the_pool_and_the_database_outages_are_shown(app: FastAPI) -> None:
+    with TestClient(app) as client:
+        scraped = scrape(client)
+
+    sizes = FakeDatabase.POOL_SIZES
+    assert value(scraped, "db_pool_connections") == sizes.open
+    assert value(scraped, "db_pool_idle_connections") == sizes.idle
+    assert value(scraped, "db_pool_max_connections") == sizes.max
+    assert value(scraped, "db_unavailable_total") == 0
+
+
+def test_the_process_is_described_too(app: FastAPI) -> None:
+    with TestClient(app) as client:
+        names = {sample.name for sample in scrape(client)}
+
+    assert {"process_resident_memory_bytes", "process_cpu_seconds_total", "python_info"} <= names
+
+
+def test_openmetrics_is_served_to_a_scraper_that_asks_for_it(app: FastAPI) -> None:
+    with TestClient(app) as client:
+        response = client.get("/metrics", headers={"Accept": "application/openmetrics-text"})
+
+    assert response.headers["content-type"].startswith("application/openmetrics-text")
+    assert response.text.endswith("# EOF\n")
+
+
+def test_each_app_counts_only_its_own_requests() -> None:
+    with TestClient(app_with_fakes(InMemoryTaskRepository())) as busy:
+        busy.get("/health")
+    with TestClient(app_with_fakes(InMemoryTaskRepository())) as idle:
+        counted = requests_counted(scrape(idle))
+
+    assert counted == {}
+
+
+def test_no_metrics_route_when_switched_off() -> None:
+    settings = UNIT_SETTINGS.model_copy(update={"serve_metrics": False})
+    with TestClient(app_with_fakes(InMemoryTaskRepository(), settings)) as client:
+        response = client.get("/metrics")
+
+    assert response.status_code == 404
