@@ -188,6 +188,15 @@ CONTRACT_BREAKAGES: dict[str, tuple[Breakage, str]] = {
         ),
         "Deleted resource still available",
     ),
+    # The document promises an X-Request-ID on every answer (openapi.py).
+    "request-id-not-echoed": (
+        replace(
+            f"src/{PACKAGE}/observe.py",
+            'message["headers"] = [*message.get("headers", ()), id_header]',
+            'message["headers"] = list(message.get("headers", ()))',
+        ),
+        "Missing required response headers",
+    ),
 }
 
 
