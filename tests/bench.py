@@ -24,7 +24,14 @@ from pathlib import Path
 
 from . import wrk
 from .bench_pipeline import PHASES, PipelineResult, Timing, measure_pipeline
-from .bench_service import HEALTH, LOAD, RUNS_PER_ENDPOINT, ServiceResult, measure_service
+from .bench_service import (
+    HEALTH,
+    LOAD,
+    RUNS_PER_ENDPOINT,
+    ObservabilityCost,
+    ServiceResult,
+    measure_service,
+)
 from .rendering import TEMPLATE, tool
 
 BENCHMARKS = TEMPLATE / "BENCHMARKS.md"
@@ -56,6 +63,8 @@ class Target:
 
 
 NOX_OVER_FLOOR = Target(1.5, at_most=True)
+# What the request log and the metrics may cost GET /tasks/{id}, against both off.
+OBSERVABILITY_COST = Target(0.05, at_most=True, percent=True)
 SHARE_OF_HEALTH = {
     "POST /tasks": Target(0.5, at_most=False, percent=True),
     "GET /tasks/{id}": Target(0.6, at_most=False, percent=True),
@@ -127,6 +136,31 @@ def service_table(result: ServiceResult) -> str:
             f"| {median.p50_ms:.1f} ms | {median.p99_ms:.1f} ms | {runs} | {share:.0%} "
             f"| {verdict} |"
         )
+    return "\n".join([*lines, "", observability_table(result.observability)])
+
+
+def observability_table(cost: ObservabilityCost) -> str:
+    """The markdown on what the request log and the metrics cost `GET /tasks/{id}`."""
+    lines = [
+        "`GET /tasks/{id}` with the request log and metrics on (the default) and both off, "
+        "two services loaded in turn (ABBA); CPU is the service's, per request.",
+        "",
+        "| request log and metrics | requests/s | p99 | runs (requests/s) | CPU per request |",
+        "| --- | ---: | ---: | --- | ---: |",
+    ]
+    for label, runs in (("on", cost.on), ("off", cost.off)):
+        rates = ", ".join(f"{result.requests_per_second:.0f}" for result in runs.results)
+        lines.append(
+            f"| {label} | {runs.median.requests_per_second:.0f} | {runs.median.p99_ms:.1f} ms "
+            f"| {rates} | {runs.median_cpu_us:.0f} us |"
+        )
+    throughput_cost = 1 - cost.on.median.requests_per_second / cost.off.median.requests_per_second
+    cpu_cost = cost.on.median_cpu_us / cost.off.median_cpu_us - 1
+    lines += [
+        "",
+        f"Cost of turning them on: {throughput_cost:.1%} of the requests per second "
+        f"({OBSERVABILITY_COST.verdict(throughput_cost)}), {cpu_cost:.1%} more CPU per request.",
+    ]
     return "\n".join(lines)
 
 

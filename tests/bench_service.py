@@ -10,14 +10,20 @@ thread because the machine may have only two cores, shared by wrk, the service (
 process, one event loop: at most one core) and PostgreSQL; one C thread is far more than
 one Python process can answer, and a second would only take CPU from the other two.
 64 connections keep the service's pool of 10 connections busy with requests waiting,
-as a loaded service is. Last, `/health` is loaded again while six clients keep trying to
+as a loaded service is. Then `/health` is loaded again while six clients keep trying to
 upload 50 MB bodies, which the service refuses after 64 KiB: it must stay about as quick.
+
+Last, what the request log and the metrics cost: `GET /tasks/{id}` on the service as
+configured by default and on a second one with both switched off (LOG_REQUESTS=false,
+SERVE_METRICS=false), each with its own PostgreSQL, loaded in turn, in the order ABBA
+so that neither always goes first, with the CPU time each request cost the service.
 """
 
 from __future__ import annotations
 
 import contextlib
 import socket
+import statistics
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -27,7 +33,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import wrk
-from .image import fetch_json, run_like_the_image
+from .image import RunningService, fetch_json, run_like_the_image
+from .process_cpu import cpu_seconds
 from .rendering import INSTALLED_PYTHONS, render
 
 LOAD = wrk.Load(connections=64, threads=1, seconds=10)
@@ -36,6 +43,7 @@ RUNS_PER_ENDPOINT = 3
 TASKS_TO_READ = 1_000
 UPLOADERS = 6
 UPLOAD_BYTES = 50 * 1024 * 1024
+OBSERVABILITY_OFF = {"LOG_REQUESTS": "false", "SERVE_METRICS": "false"}
 
 
 @dataclass(frozen=True)
@@ -69,11 +77,38 @@ class EndpointResult:
 
 
 @dataclass(frozen=True)
+class CostedRuns:
+    """Runs of one endpoint on one service, with the CPU microseconds each request cost it."""
+
+    results: list[wrk.WrkResult]
+    cpu_us_per_request: list[float]
+
+    @property
+    def median(self) -> wrk.WrkResult:
+        """The run with the median rate."""
+        return median_run(self.results)
+
+    @property
+    def median_cpu_us(self) -> float:
+        """The median CPU cost of a request over the runs."""
+        return statistics.median(self.cpu_us_per_request)
+
+
+@dataclass(frozen=True)
+class ObservabilityCost:
+    """`GET /tasks/{id}` with the request log and metrics on (the default) and off."""
+
+    on: CostedRuns
+    off: CostedRuns
+
+
+@dataclass(frozen=True)
 class ServiceResult:
-    """Every endpoint's result, and the Python the service ran on."""
+    """Every endpoint's result, what observing requests costs, and the service's Python."""
 
     python: str
     endpoints: list[EndpointResult]
+    observability: ObservabilityCost
 
 
 def median_run(results: list[wrk.WrkResult]) -> wrk.WrkResult:
@@ -119,7 +154,10 @@ def measure_service(workdir: Path) -> ServiceResult:
     """
     project = render(workdir / "render")
     newest = INSTALLED_PYTHONS[-1]
-    with run_like_the_image(project, workdir / "service", newest) as service:
+    with (
+        run_like_the_image(project, workdir / "service", newest) as service,
+        run_like_the_image(project, workdir / "bare", newest, OBSERVABILITY_OFF) as bare,
+    ):
         python = subprocess.run(
             [str(service.venv / "bin" / "python"), "--version"],
             capture_output=True,
@@ -134,7 +172,35 @@ def measure_service(workdir: Path) -> ServiceResult:
         ]
         with clients_sending_large_bodies(urlsplit(service.url).port or 80, UPLOADERS):
             results.append(load_endpoint(service.url, HEALTH_UNDER_UPLOADS, workdir))
-    return ServiceResult(python, results)
+        if create_tasks(bare.url, TASKS_TO_READ) != (first, last):
+            raise RuntimeError("the second service numbered its tasks differently")
+        observability = measure_observability(service, bare, workdir, (str(first), str(last)))
+    return ServiceResult(python, results, observability)
+
+
+def measure_observability(
+    on: RunningService, off: RunningService, workdir: Path, script_args: tuple[str, ...]
+) -> ObservabilityCost:
+    """Load `GET /tasks/{id}` on both services in turn, ABBA, RUNS_PER_ENDPOINT times each."""
+    script = workdir / "observability.lua"
+    script.write_text(READ.script or "", encoding="utf-8")
+    runs: dict[str, CostedRuns] = {"on": CostedRuns([], []), "off": CostedRuns([], [])}
+    services = {"on": on, "off": off}
+    for service in services.values():
+        wrk.run(service.url + READ.path, WARM_UP, script, *script_args)
+    for round_number in range(RUNS_PER_ENDPOINT):
+        order = ["on", "off"] if round_number % 2 == 0 else ["off", "on"]
+        for label in order:
+            service = services[label]
+            cpu_before = cpu_seconds(service.process.pid)
+            result = wrk.run(service.url + READ.path, LOAD, script, *script_args)
+            cpu = cpu_seconds(service.process.pid) - cpu_before
+            if result.not_successful:
+                msg = f"{READ.label} ({label}): {result.not_successful} answers were not 2xx"
+                raise RuntimeError(msg)
+            runs[label].results.append(result)
+            runs[label].cpu_us_per_request.append(cpu / result.requests * 1e6)
+    return ObservabilityCost(runs["on"], runs["off"])
 
 
 @contextmanager

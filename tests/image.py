@@ -48,7 +48,10 @@ def build_and_final(project: Path) -> tuple[dockerfile.Stage, dockerfile.Stage]:
 
 @contextmanager
 def run_like_the_image(
-    project: Path, workdir: Path, python: str | None = None
+    project: Path,
+    workdir: Path,
+    python: str | None = None,
+    settings: dict[str, str] | None = None,
 ) -> Iterator[RunningService]:
     """Install the project as the build stage does and run the image's CMD until the block ends.
 
@@ -56,7 +59,7 @@ def run_like_the_image(
     instead of the image's fixed one (another test or program may hold that), with the
     HEALTHCHECK command aimed at the same port, and a throwaway PostgreSQL as its
     DATABASE_URL. Its output goes to `workdir/service.log`. `python` is as in
-    install_like_the_build_stage.
+    install_like_the_build_stage; `settings` are more environment variables for it.
     """
     workdir.mkdir(parents=True, exist_ok=True)
     venv = workdir / "venv"
@@ -75,7 +78,7 @@ def run_like_the_image(
     env["PORT"] = str(port)
     log = workdir / "service.log"
     with throwaway_postgres() as postgres:
-        service_env = {**env, "DATABASE_URL": postgres.get_uri()}
+        service_env = {**env, **(settings or {}), "DATABASE_URL": postgres.get_uri()}
         with running(command, service_env, log) as process:
             url = f"http://127.0.0.1:{port}"
             wait_until_healthy(f"{url}/health", process, log)

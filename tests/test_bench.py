@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from . import bench, wrk
 from .bench_pipeline import PipelineResult, Timing, floor_steps, own_python, session_phase
-from .bench_service import CREATE, HEALTH, READ, EndpointResult, ServiceResult, median_run
+from .bench_service import (
+    CREATE,
+    HEALTH,
+    READ,
+    CostedRuns,
+    EndpointResult,
+    ObservabilityCost,
+    ServiceResult,
+    median_run,
+)
+from .process_cpu import cpu_seconds
 from .rendering import commands_in_sessions
 
 REPORT = """\
@@ -174,6 +189,10 @@ def test_service_table_gives_each_endpoints_share_of_the_health_rate() -> None:
             EndpointResult(CREATE, result_at(2100.0), [2100.0]),
             EndpointResult(READ, result_at(2000.0), [2000.0]),
         ],
+        observability=ObservabilityCost(
+            on=CostedRuns([result_at(1920.0), result_at(1950.0)], [310.0, 300.0]),
+            off=CostedRuns([result_at(2000.0), result_at(2040.0)], [290.0, 286.0]),
+        ),
     )
 
     table = bench.service_table(result)
@@ -181,6 +200,30 @@ def test_service_table_gives_each_endpoints_share_of_the_health_rate() -> None:
     assert "| `GET /health` | 4000 | 1.0 ms | 2.0 ms | 4000 | 100% |  |" in table
     assert "| 2100 | 52% | >= 50%: met |" in table
     assert "| 2000 | 50% | >= 60%: missed |" in table
+    assert "| on | 1920 | 2.0 ms | 1920, 1950 | 305 us |" in table
+    assert "| off | 2000 | 2.0 ms | 2000, 2040 | 288 us |" in table
+    assert "Cost of turning them on: 4.0% of the requests per second (<= 5%: met)" in table
+    assert "5.9% more CPU per request" in table
+
+
+def test_cpu_seconds_count_the_children_of_a_process_too() -> None:
+    # A parent that waits on a child, which spins for 0.3 s of CPU and then sleeps.
+    child = (
+        "import time\n"
+        "end = time.process_time() + 0.3\n"
+        "while time.process_time() < end: pass\n"
+        "time.sleep(60)"
+    )
+    parent_code = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {child!r}])"
+    parent = subprocess.Popen([sys.executable, "-c", parent_code], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while cpu_seconds(parent.pid) < 0.3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert cpu_seconds(parent.pid) >= 0.3
+    finally:
+        os.killpg(parent.pid, signal.SIGKILL)
+        parent.wait()
 
 
 def test_readme_block_is_replaced_between_its_markers_only() -> None:

@@ -1,0 +1,41 @@
+"""The CPU time a process and its descendants have used, read from /proc (Linux).
+
+A benchmark's throughput follows whatever else the machine runs; the CPU time each
+request costs the service follows it much less, and says where a difference comes from.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+CLOCK_TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of the process and of every process under it, now."""
+    return sum(own_cpu_seconds(each) for each in process_tree(pid))
+
+
+def process_tree(pid: int) -> list[int]:
+    """The process and all its descendants that run now."""
+    tree = [pid]
+    for each in tree:
+        for task in Path(f"/proc/{each}/task").glob("*"):
+            try:
+                tree += [int(child) for child in (task / "children").read_text().split()]
+            except FileNotFoundError:
+                continue  # the thread has ended
+    return tree
+
+
+def own_cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of one process (its threads included); 0 once it has ended."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return 0.0
+    # Fields after the command name, which is in parentheses and may hold spaces:
+    # utime and stime are the 14th and 15th fields of the whole line.
+    fields = stat.rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS_PER_SECOND
