@@ -6,7 +6,6 @@ Slow clients are bounded by the server (serve.py).
 from __future__ import annotations
 
 from granian.utils.proxies import wrap_asgi_with_proxy_headers
-from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -37,9 +36,19 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.limit:
-            await self.too_large()(scope, receive, send)
+        declared = chunked = None
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                declared = value
+            elif name == b"transfer-encoding":
+                chunked = value
+        if chunked is None:
+            # The server reads exactly the declared length, or no body without one: only
+            # the declaration needs checking, and the body need not be counted.
+            if declared is not None and declared.isdigit() and int(declared) > self.limit:
+                await self.too_large()(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
             return
         received = 0
 
