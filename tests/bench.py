@@ -25,9 +25,16 @@ from pathlib import Path
 from . import wrk
 from .bench_pipeline import PHASES, PipelineResult, Timing, measure_pipeline
 from .bench_service import (
+    BARE_ASGI,
+    CONTENDERS,
     HEALTH,
+    HEALTH_UNDER_UPLOADS,
     LOAD,
+    PLAIN_FASTAPI,
     RUNS_PER_ENDPOINT,
+    SERVICE,
+    SQLALCHEMY_FASTAPI,
+    Comparison,
     ObservabilityCost,
     ServiceResult,
     measure_service,
@@ -69,6 +76,13 @@ SHARE_OF_HEALTH = {
     "POST /tasks": Target(0.5, at_most=False, percent=True),
     "GET /tasks/{id}": Target(0.6, at_most=False, percent=True),
 }
+# The service against its peers, on the database routes: its own design may cost at most a
+# tenth of plain FastAPI's rate, its slowest answers at most half again the floor's, and it
+# keeps three times the rate of the usual ORM stack.
+OF_PLAIN_FASTAPI = Target(0.9, at_most=False, percent=True)
+P99_OVER_THE_FLOOR = Target(1.5, at_most=True)
+OVER_SQLALCHEMY = Target(3.0, at_most=False)
+DATABASE_ROUTES = ("POST /tasks", "GET /tasks/{id}")
 
 
 def median_seconds(timings: list[Timing]) -> float:
@@ -115,28 +129,109 @@ def pipeline_tables(result: PipelineResult) -> str:
 
 
 def service_table(result: ServiceResult) -> str:
-    """The service's markdown: each endpoint's rate and latencies, and its share of /health."""
-    health = next(e for e in result.endpoints if e.endpoint == HEALTH).median.requests_per_second
+    """The service's markdown: every app's numbers, the service's ratios, then its extras."""
+    versions = ", ".join(f"{name} {version}" for name, version in result.versions.items())
     lines = [
-        f"The service as its image runs it (Granian, Python {result.python}), embedded "
-        f"PostgreSQL, loopback; wrk with {LOAD.connections} connections and {LOAD.threads} "
-        f"thread for {LOAD.seconds} s after a warm-up, the median of {RUNS_PER_ENDPOINT} runs.",
+        f"Each app as the service's image runs it ({versions}), with its own embedded "
+        f"PostgreSQL, a pool of 10 connections and the service's request line; loopback; wrk "
+        f"with {LOAD.connections} connections and {LOAD.threads} thread for {LOAD.seconds} s "
+        f"after a warm-up, each endpoint on each app in turn for {RUNS_PER_ENDPOINT} rounds; "
+        "the median run, and the CPU per request of the app's processes.",
         "",
-        "| endpoint | requests/s | p50 | p99 | runs (requests/s) | of /health | target |",
-        "| --- | ---: | ---: | ---: | --- | ---: | --- |",
+        "| endpoint | app | requests/s | p50 | p99 | CPU per request | runs (requests/s) |",
+        "| --- | --- | ---: | ---: | ---: | ---: | --- |",
     ]
-    for measured in result.endpoints:
-        median = measured.median
-        share = median.requests_per_second / health
-        target = SHARE_OF_HEALTH.get(measured.endpoint.label)
-        verdict = target.verdict(share) if target else ""
-        runs = ", ".join(f"{rate:.0f}" for rate in measured.rates)
-        lines.append(
-            f"| `{measured.endpoint.label}` | {median.requests_per_second:.0f} "
-            f"| {median.p50_ms:.1f} ms | {median.p99_ms:.1f} ms | {runs} | {share:.0%} "
-            f"| {verdict} |"
-        )
-    return "\n".join([*lines, "", observability_table(result.observability)])
+    for comparison in result.comparisons:
+        for contender in CONTENDERS:
+            runs = comparison.runs[contender.key]
+            median = runs.median
+            endpoint = f"`{comparison.endpoint.label}`" if contender == SERVICE else ""
+            lines.append(
+                f"| {endpoint} | {contender.label} | {median.requests_per_second:.0f} "
+                f"| {median.p50_ms:.1f} ms | {median.p99_ms:.1f} ms | {runs.median_cpu_us:.0f} us "
+                f"| {', '.join(f'{rate:.0f}' for rate in runs.rates)} |"
+            )
+    return "\n".join(
+        [
+            *lines,
+            "",
+            ratios_table(result.comparisons),
+            "",
+            uploads_line(result),
+            "",
+            observability_table(result.observability),
+        ]
+    )
+
+
+def ratios_table(comparisons: list[Comparison]) -> str:
+    """The markdown of the service's rate against each app's, and its p99 against the floor's."""
+    health = next(c for c in comparisons if c.endpoint == HEALTH)
+    health_rate = health.runs[SERVICE.key].median.requests_per_second
+    lines = [
+        "The service against each (requests/s unless said):",
+        "",
+        "| endpoint | of its `/health` | of plain FastAPI | of the bare floor "
+        "| p99 over the floor's | over SQLAlchemy |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for comparison in comparisons:
+        label = comparison.endpoint.label
+        service = comparison.runs[SERVICE.key].median
+        floor = comparison.runs[BARE_ASGI.key].median
+        cells = [
+            percent(service.requests_per_second / health_rate, SHARE_OF_HEALTH.get(label)),
+            percent(
+                rate_against(comparison, PLAIN_FASTAPI.key),
+                on_database_routes(label, OF_PLAIN_FASTAPI),
+            ),
+            percent(rate_against(comparison, BARE_ASGI.key)),
+            times(service.p99_ms / floor.p99_ms, on_database_routes(label, P99_OVER_THE_FLOOR)),
+            times(
+                rate_against(comparison, SQLALCHEMY_FASTAPI.key),
+                on_database_routes(label, OVER_SQLALCHEMY),
+            ),
+        ]
+        lines.append(f"| `{label}` | {' | '.join(cells)} |")
+    return "\n".join(lines)
+
+
+def rate_against(comparison: Comparison, key: str) -> float:
+    """The service's median rate over another app's, on the compared endpoint."""
+    service = comparison.runs[SERVICE.key].median.requests_per_second
+    return service / comparison.runs[key].median.requests_per_second
+
+
+def on_database_routes(label: str, target: Target) -> Target | None:
+    """The target if the endpoint is one of the database routes it holds for."""
+    return target if label in DATABASE_ROUTES else None
+
+
+def percent(value: float, target: Target | None = None) -> str:
+    """A ratio as a percentage, with the target's verdict if there is one."""
+    return with_verdict(f"{value:.0%}", value, target)
+
+
+def times(value: float, target: Target | None = None) -> str:
+    """A ratio as a multiple, with the target's verdict if there is one."""
+    return with_verdict(f"{value:.2f}x", value, target)
+
+
+def with_verdict(shown: str, value: float, target: Target | None) -> str:
+    """The shown value, followed by the target's verdict on it if there is one."""
+    return f"{shown} ({target.verdict(value)})" if target else shown
+
+
+def uploads_line(result: ServiceResult) -> str:
+    """The line on `/health` while clients upload bodies too large to accept."""
+    health = next(c for c in result.comparisons if c.endpoint == HEALTH)
+    alone = health.runs[SERVICE.key].median.requests_per_second
+    loaded = result.under_uploads.median
+    return (
+        f"`{HEALTH_UNDER_UPLOADS.label}` on the service: "
+        f"{loaded.requests_per_second:.0f} requests/s, p99 {loaded.p99_ms:.1f} ms, "
+        f"{loaded.requests_per_second / alone:.0%} of `/health` alone."
+    )
 
 
 def observability_table(cost: ObservabilityCost) -> str:
@@ -149,7 +244,7 @@ def observability_table(cost: ObservabilityCost) -> str:
         "| --- | ---: | ---: | --- | ---: |",
     ]
     for label, runs in (("on", cost.on), ("off", cost.off)):
-        rates = ", ".join(f"{result.requests_per_second:.0f}" for result in runs.results)
+        rates = ", ".join(f"{rate:.0f}" for rate in runs.rates)
         lines.append(
             f"| {label} | {runs.median.requests_per_second:.0f} | {runs.median.p99_ms:.1f} ms "
             f"| {rates} | {runs.median_cpu_us:.0f} us |"

@@ -1,22 +1,27 @@
-"""Service benchmark: the rendered service, run as its image runs it, loaded by wrk on loopback.
+"""Service benchmark: the service beside its peers, each run as its image runs it, loaded by wrk.
 
-`GET /health` touches no database: its rate is what the framework and server manage on
-this machine, the ceiling the database routes are measured against. `POST /tasks`
-inserts a row per request; `GET /tasks/{id}` reads tasks created beforehand, at random.
+Four apps answer the same three requests, each run by the service's own start command and
+Granian configuration, with its own PostgreSQL, pool size and the service's request line
+(tests/bench_apps): the service; the plainest FastAPI app with those routes; a bare ASGI
+app over one asyncpg pool, the floor; and FastAPI over SQLAlchemy's async ORM, as the most
+used FastAPI templates write it. `GET /health` touches no database: its rate is what the
+framework and server manage on this machine. `POST /tasks` inserts a row per request;
+`GET /tasks/{id}` reads tasks created beforehand, at random.
 
 The load is fixed: 64 connections from one wrk thread for 10 s, after a 3 s warm-up that
-is not counted, three times per endpoint, keeping the run with the median rate. One wrk
-thread because the machine may have only two cores, shared by wrk, the service (one
-process, one event loop: at most one core) and PostgreSQL; one C thread is far more than
-one Python process can answer, and a second would only take CPU from the other two.
-64 connections keep the service's pool of 10 connections busy with requests waiting,
-as a loaded service is. Then `/health` is loaded again while six clients keep trying to
-upload 50 MB bodies, which the service refuses after 64 KiB: it must stay about as quick.
+is not counted. One wrk thread because the machine may have only two cores, shared by wrk,
+the app (one process, one event loop: at most one core) and PostgreSQL; one C thread is far
+more than one Python process can answer, and a second would only take CPU from the other
+two. 64 connections keep a pool of 10 connections busy with requests waiting, as a loaded
+service is. Each endpoint is loaded on every app in turn, three rounds, each round in
+another order, so that drift over the run hits every app alike; the run with the median
+rate is kept, with the CPU each request cost the app's processes. Then the service's
+`/health` is loaded again while six clients keep trying to upload 50 MB bodies, which it
+refuses after 64 KiB: it must stay about as quick.
 
 Last, what the request log and the metrics cost: `GET /tasks/{id}` on the service as
 configured by default and on a second one with both switched off (LOG_REQUESTS=false,
-SERVE_METRICS=false), each with its own PostgreSQL, loaded in turn, in the order ABBA
-so that neither always goes first, with the CPU time each request cost the service.
+SERVE_METRICS=false), loaded in turn the same way.
 """
 
 from __future__ import annotations
@@ -27,13 +32,13 @@ import statistics
 import subprocess
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import wrk
-from .image import RunningService, fetch_json, run_like_the_image
+from .image import OtherApp, RunningService, fetch_json, run_like_the_image
 from .process_cpu import cpu_seconds
 from .rendering import INSTALLED_PYTHONS, render
 
@@ -44,6 +49,8 @@ TASKS_TO_READ = 1_000
 UPLOADERS = 6
 UPLOAD_BYTES = 50 * 1024 * 1024
 OBSERVABILITY_OFF = {"LOG_REQUESTS": "false", "SERVE_METRICS": "false"}
+BENCH_APPS = Path(__file__).parent / "bench_apps"
+SQLALCHEMY = "sqlalchemy[asyncio]>=2.0"
 
 
 @dataclass(frozen=True)
@@ -68,20 +75,30 @@ ENDPOINTS = (HEALTH, CREATE, READ)
 
 
 @dataclass(frozen=True)
-class EndpointResult:
-    """The median run of one endpoint, and the rates of all its runs."""
+class Contender:
+    """An app in the comparison: the service (`app` None), or one of tests/bench_apps."""
 
-    endpoint: Endpoint
-    median: wrk.WrkResult
-    rates: list[float]
+    key: str
+    label: str
+    app: str | None = None
+    requirements: tuple[str, ...] = ()
+
+
+SERVICE = Contender("service", "the service")
+PLAIN_FASTAPI = Contender("plain-fastapi", "plain FastAPI", "plain_fastapi:app")
+BARE_ASGI = Contender("bare-asgi", "bare ASGI + asyncpg", "bare_asgi:app")
+SQLALCHEMY_FASTAPI = Contender(
+    "sqlalchemy", "FastAPI + SQLAlchemy ORM", "sqlalchemy_fastapi:app", (SQLALCHEMY,)
+)
+CONTENDERS = (SERVICE, PLAIN_FASTAPI, BARE_ASGI, SQLALCHEMY_FASTAPI)
 
 
 @dataclass(frozen=True)
 class CostedRuns:
-    """Runs of one endpoint on one service, with the CPU microseconds each request cost it."""
+    """Runs of one endpoint on one app, with the CPU microseconds each request cost it."""
 
-    results: list[wrk.WrkResult]
-    cpu_us_per_request: list[float]
+    results: list[wrk.WrkResult] = field(default_factory=list)
+    cpu_us_per_request: list[float] = field(default_factory=list)
 
     @property
     def median(self) -> wrk.WrkResult:
@@ -92,6 +109,19 @@ class CostedRuns:
     def median_cpu_us(self) -> float:
         """The median CPU cost of a request over the runs."""
         return statistics.median(self.cpu_us_per_request)
+
+    @property
+    def rates(self) -> list[float]:
+        """Each run's requests per second, in the order they ran."""
+        return [result.requests_per_second for result in self.results]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One endpoint's runs on every app, by the contender's key."""
+
+    endpoint: Endpoint
+    runs: dict[str, CostedRuns]
 
 
 @dataclass(frozen=True)
@@ -104,10 +134,11 @@ class ObservabilityCost:
 
 @dataclass(frozen=True)
 class ServiceResult:
-    """Every endpoint's result, what observing requests costs, and the service's Python."""
+    """The comparison, /health under uploads, what observing costs, and the versions used."""
 
-    python: str
-    endpoints: list[EndpointResult]
+    versions: dict[str, str]
+    comparisons: list[Comparison]
+    under_uploads: CostedRuns
     observability: ObservabilityCost
 
 
@@ -128,79 +159,113 @@ def create_tasks(url: str, count: int) -> tuple[int, int]:
     return ids[0], ids[-1]
 
 
-def load_endpoint(
-    url: str, endpoint: Endpoint, workdir: Path, script_args: tuple[str, ...] = ()
-) -> EndpointResult:
-    """Warm the endpoint up, then load it RUNS_PER_ENDPOINT times; every answer must be a 2xx."""
-    script = None
-    if endpoint.script is not None:
-        script = workdir / f"{endpoint.slug}.lua"
-        script.write_text(endpoint.script, encoding="utf-8")
-    target = url + endpoint.path
-    wrk.run(target, WARM_UP, script, *script_args)
-    results = [wrk.run(target, LOAD, script, *script_args) for _ in range(RUNS_PER_ENDPOINT)]
-    for result in results:
-        if result.not_successful:
-            msg = f"{endpoint.label}: {result.not_successful} answers were not 2xx or 3xx"
-            raise RuntimeError(msg)
-    rates = [result.requests_per_second for result in results]
-    return EndpointResult(endpoint, median_run(results), rates)
+def installed_versions(venv: Path, distributions: list[str]) -> dict[str, str]:
+    """The Python and these distributions' versions in an environment."""
+    code = (
+        "import sys; from importlib.metadata import version; "
+        "print(sys.version.split()[0], *map(version, sys.argv[1:]))"
+    )
+    printed = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", code, *distributions],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return dict(zip(["Python", *distributions], printed, strict=True))
+
+
+def write_script(endpoint: Endpoint, workdir: Path) -> Path | None:
+    """The endpoint's Lua script as a file for wrk, if it has one."""
+    if endpoint.script is None:
+        return None
+    script = workdir / f"{endpoint.slug}.lua"
+    script.write_text(endpoint.script, encoding="utf-8")
+    return script
+
+
+def load_in_turn(
+    services: dict[str, RunningService],
+    endpoint: Endpoint,
+    workdir: Path,
+    script_args: tuple[str, ...] = (),
+) -> dict[str, CostedRuns]:
+    """Warm each service up, then load them in turn, RUNS_PER_ENDPOINT rounds.
+
+    Each round starts one service later than the one before (ABCD, BCDA, CDAB...), so that
+    none always goes first. Every answer must be a 2xx.
+    """
+    script = write_script(endpoint, workdir)
+    for service in services.values():
+        wrk.run(service.url + endpoint.path, WARM_UP, script, *script_args)
+    runs = {key: CostedRuns() for key in services}
+    keys = list(services)
+    for round_number in range(RUNS_PER_ENDPOINT):
+        shift = round_number % len(keys)
+        for key in keys[shift:] + keys[:shift]:
+            service = services[key]
+            cpu_before = cpu_seconds(service.process.pid)
+            result = wrk.run(service.url + endpoint.path, LOAD, script, *script_args)
+            cpu = cpu_seconds(service.process.pid) - cpu_before
+            if result.not_successful:
+                msg = f"{endpoint.label} ({key}): {result.not_successful} answers were not 2xx"
+                raise RuntimeError(msg)
+            runs[key].results.append(result)
+            runs[key].cpu_us_per_request.append(cpu / result.requests * 1e6)
+    return runs
 
 
 def measure_service(workdir: Path) -> ServiceResult:
-    """Render the default project, run it like its image, and load each endpoint in turn.
+    """Render the default project, run it and its peers like its image, and load them.
 
     The image's base is the newest supported Python; the newest one installed stands in.
     """
     project = render(workdir / "render")
     newest = INSTALLED_PYTHONS[-1]
-    with (
-        run_like_the_image(project, workdir / "service", newest) as service,
-        run_like_the_image(project, workdir / "bare", newest, OBSERVABILITY_OFF) as bare,
-    ):
-        python = subprocess.run(
-            [str(service.venv / "bin" / "python"), "--version"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split()[-1]
-        first, last = create_tasks(service.url, TASKS_TO_READ)
+    with ExitStack() as running:
+        services = {
+            contender.key: running.enter_context(
+                run_like_the_image(
+                    project, workdir / contender.key, newest, other_app=other_app(contender)
+                )
+            )
+            for contender in CONTENDERS
+        }
+        observability_off = running.enter_context(
+            run_like_the_image(project, workdir / "observability-off", newest, OBSERVABILITY_OFF)
+        )
+        service = services[SERVICE.key]
+        versions = installed_versions(service.venv, ["fastapi", "granian"])
+        versions |= installed_versions(services[SQLALCHEMY_FASTAPI.key].venv, ["sqlalchemy"])
+        tasks = {create_tasks(url, TASKS_TO_READ) for url in (s.url for s in services.values())}
+        tasks.add(create_tasks(observability_off.url, TASKS_TO_READ))
+        if len(tasks) != 1:
+            raise RuntimeError(f"the apps numbered their tasks differently: {tasks}")
+        (first, last) = tasks.pop()
         script_args = {READ: (str(first), str(last))}
-        results = [
-            load_endpoint(service.url, endpoint, workdir, script_args.get(endpoint, ()))
+        comparisons = [
+            Comparison(
+                endpoint,
+                load_in_turn(services, endpoint, workdir, script_args.get(endpoint, ())),
+            )
             for endpoint in ENDPOINTS
         ]
         with clients_sending_large_bodies(urlsplit(service.url).port or 80, UPLOADERS):
-            results.append(load_endpoint(service.url, HEALTH_UNDER_UPLOADS, workdir))
-        if create_tasks(bare.url, TASKS_TO_READ) != (first, last):
-            raise RuntimeError("the second service numbered its tasks differently")
-        observability = measure_observability(service, bare, workdir, (str(first), str(last)))
-    return ServiceResult(python, results, observability)
+            under_uploads = load_in_turn({SERVICE.key: service}, HEALTH_UNDER_UPLOADS, workdir)
+        on_and_off = {"on": service, "off": observability_off}
+        observed = load_in_turn(on_and_off, READ, workdir, script_args[READ])
+    return ServiceResult(
+        versions,
+        comparisons,
+        under_uploads[SERVICE.key],
+        ObservabilityCost(observed["on"], observed["off"]),
+    )
 
 
-def measure_observability(
-    on: RunningService, off: RunningService, workdir: Path, script_args: tuple[str, ...]
-) -> ObservabilityCost:
-    """Load `GET /tasks/{id}` on both services in turn, ABBA, RUNS_PER_ENDPOINT times each."""
-    script = workdir / "observability.lua"
-    script.write_text(READ.script or "", encoding="utf-8")
-    runs: dict[str, CostedRuns] = {"on": CostedRuns([], []), "off": CostedRuns([], [])}
-    services = {"on": on, "off": off}
-    for service in services.values():
-        wrk.run(service.url + READ.path, WARM_UP, script, *script_args)
-    for round_number in range(RUNS_PER_ENDPOINT):
-        order = ["on", "off"] if round_number % 2 == 0 else ["off", "on"]
-        for label in order:
-            service = services[label]
-            cpu_before = cpu_seconds(service.process.pid)
-            result = wrk.run(service.url + READ.path, LOAD, script, *script_args)
-            cpu = cpu_seconds(service.process.pid) - cpu_before
-            if result.not_successful:
-                msg = f"{READ.label} ({label}): {result.not_successful} answers were not 2xx"
-                raise RuntimeError(msg)
-            runs[label].results.append(result)
-            runs[label].cpu_us_per_request.append(cpu / result.requests * 1e6)
-    return ObservabilityCost(runs["on"], runs["off"])
+def other_app(contender: Contender) -> OtherApp | None:
+    """How to run a peer in the service's place; None for the service itself."""
+    if contender.app is None:
+        return None
+    return OtherApp(contender.app, BENCH_APPS / "launch.py", contender.requirements)
 
 
 @contextmanager

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from . import dockerfile
 from .postgres import throwaway_postgres
+from .rendering import tool
 
 STARTUP_TIMEOUT = 60
 
@@ -46,12 +47,26 @@ def build_and_final(project: Path) -> tuple[dockerfile.Stage, dockerfile.Stage]:
     return build, stages[-1]
 
 
+@dataclass(frozen=True)
+class OtherApp:
+    """An ASGI app to serve in the service's place, with the image's environment.
+
+    `launcher` is a script run with the app (`module:attribute`) as its argument, with
+    the script's folder on PYTHONPATH; `requirements` are installed beside the project.
+    """
+
+    app: str
+    launcher: Path
+    requirements: tuple[str, ...] = ()
+
+
 @contextmanager
 def run_like_the_image(
     project: Path,
     workdir: Path,
     python: str | None = None,
     settings: dict[str, str] | None = None,
+    other_app: OtherApp | None = None,
 ) -> Iterator[RunningService]:
     """Install the project as the build stage does and run the image's CMD until the block ends.
 
@@ -59,13 +74,19 @@ def run_like_the_image(
     instead of the image's fixed one (another test or program may hold that), with the
     HEALTHCHECK command aimed at the same port, and a throwaway PostgreSQL as its
     DATABASE_URL. Its output goes to `workdir/service.log`. `python` is as in
-    install_like_the_build_stage; `settings` are more environment variables for it.
+    install_like_the_build_stage; `settings` are more environment variables for it;
+    `other_app`, when given, runs instead of the CMD (the benchmark's peers).
     """
     workdir.mkdir(parents=True, exist_ok=True)
     venv = workdir / "venv"
     build, final = build_and_final(project)
     install_like_the_build_stage(build, project, workdir / "build", venv, python)
     command = dockerfile.exec_form(final.last("CMD"))
+    settings = dict(settings or {})
+    if other_app is not None:
+        install_beside(venv, other_app.requirements)
+        command = ["python", str(other_app.launcher), other_app.app]
+        settings["PYTHONPATH"] = str(other_app.launcher.parent)
     check = dockerfile.healthcheck_command(final.last("HEALTHCHECK"))
     image_env = {}
     for arguments in final.all("ENV"):
@@ -78,7 +99,7 @@ def run_like_the_image(
     env["PORT"] = str(port)
     log = workdir / "service.log"
     with throwaway_postgres() as postgres:
-        service_env = {**env, **(settings or {}), "DATABASE_URL": postgres.get_uri()}
+        service_env = {**env, **settings, "DATABASE_URL": postgres.get_uri()}
         with running(command, service_env, log) as process:
             url = f"http://127.0.0.1:{port}"
             wait_until_healthy(f"{url}/health", process, log)
@@ -118,6 +139,16 @@ def install_like_the_build_stage(
                 ["sh", "-c", arguments], cwd=workdir, env=env, capture_output=True, text=True
             )
             assert result.returncode == 0, f"RUN {arguments}\n{result.stdout}{result.stderr}"
+
+
+def install_beside(venv: Path, requirements: tuple[str, ...]) -> None:
+    """Install more requirements into an environment the build stage made."""
+    if requirements:
+        subprocess.run(
+            [tool("uv"), "pip", "install", "--quiet", "--python", str(venv), *requirements],
+            check=True,
+            capture_output=True,
+        )
 
 
 def copy_into(source: Path, folder: Path) -> None:

@@ -14,11 +14,15 @@ import pytest
 from . import bench, wrk
 from .bench_pipeline import PipelineResult, Timing, floor_steps, own_python, session_phase
 from .bench_service import (
+    BARE_ASGI,
     CREATE,
     HEALTH,
+    PLAIN_FASTAPI,
     READ,
+    SERVICE,
+    SQLALCHEMY_FASTAPI,
+    Comparison,
     CostedRuns,
-    EndpointResult,
     ObservabilityCost,
     ServiceResult,
     median_run,
@@ -181,14 +185,28 @@ def test_pipeline_table_gives_the_ratio_of_the_medians_and_whether_it_meets_the_
     assert "| nox outside sessions | | 0.5 |" in table
 
 
-def test_service_table_gives_each_endpoints_share_of_the_health_rate() -> None:
+def runs_at(rate: float, p99_ms: float = 2.0) -> CostedRuns:
+    result = wrk.WrkResult(1, rate, p50_ms=1.0, p99_ms=p99_ms, not_successful=0, socket_errors=0)
+    return CostedRuns([result], [1e6 / rate])
+
+
+def test_service_table_compares_the_service_with_each_app_and_judges_the_targets() -> None:
+    def compared(service: float, plain: float, bare: float, orm: float) -> dict[str, CostedRuns]:
+        return {
+            SERVICE.key: runs_at(service, p99_ms=3.0),
+            PLAIN_FASTAPI.key: runs_at(plain),
+            BARE_ASGI.key: runs_at(bare, p99_ms=2.5),
+            SQLALCHEMY_FASTAPI.key: runs_at(orm),
+        }
+
     result = ServiceResult(
-        python="3.13.0",
-        endpoints=[
-            EndpointResult(HEALTH, result_at(4000.0), [4000.0]),
-            EndpointResult(CREATE, result_at(2100.0), [2100.0]),
-            EndpointResult(READ, result_at(2000.0), [2000.0]),
+        versions={"Python": "3.13.0", "fastapi": "0.165.0"},
+        comparisons=[
+            Comparison(HEALTH, compared(4000.0, 5000.0, 10000.0, 4400.0)),
+            Comparison(CREATE, compared(2100.0, 2200.0, 4000.0, 600.0)),
+            Comparison(READ, compared(2000.0, 2500.0, 4000.0, 700.0)),
         ],
+        under_uploads=runs_at(3600.0),
         observability=ObservabilityCost(
             on=CostedRuns([result_at(1920.0), result_at(1950.0)], [310.0, 300.0]),
             off=CostedRuns([result_at(2000.0), result_at(2040.0)], [290.0, 286.0]),
@@ -197,9 +215,20 @@ def test_service_table_gives_each_endpoints_share_of_the_health_rate() -> None:
 
     table = bench.service_table(result)
 
-    assert "| `GET /health` | 4000 | 1.0 ms | 2.0 ms | 4000 | 100% |  |" in table
-    assert "| 2100 | 52% | >= 50%: met |" in table
-    assert "| 2000 | 50% | >= 60%: missed |" in table
+    assert "(Python 3.13.0, fastapi 0.165.0)" in table
+    assert "| `GET /health` | the service | 4000 | 1.0 ms | 3.0 ms | 250 us | 4000 |" in table
+    assert "|  | FastAPI + SQLAlchemy ORM | 600 | 1.0 ms | 2.0 ms | 1667 us | 600 |" in table
+    # /health has no targets against the others; the database routes have each.
+    assert "| `GET /health` | 100% | 80% | 40% | 1.20x | 0.91x |" in table
+    assert (
+        "| `POST /tasks` | 52% (>= 50%: met) | 95% (>= 90%: met) | 52% "
+        "| 1.20x (<= 1.5x: met) | 3.50x (>= 3x: met) |"
+    ) in table
+    assert (
+        "| `GET /tasks/{id}` | 50% (>= 60%: missed) | 80% (>= 90%: missed) | 50% "
+        "| 1.20x (<= 1.5x: met) | 2.86x (>= 3x: missed) |"
+    ) in table
+    assert "3600 requests/s, p99 2.0 ms, 90% of `/health` alone" in table
     assert "| on | 1920 | 2.0 ms | 1920, 1950 | 305 us |" in table
     assert "| off | 2000 | 2.0 ms | 2000, 2040 | 288 us |" in table
     assert "Cost of turning them on: 4.0% of the requests per second (<= 5%: met)" in table

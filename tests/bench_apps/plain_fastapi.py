@@ -1,0 +1,61 @@
+"""The plainest FastAPI app with the service's routes: what FastAPI itself costs.
+
+The pool on `app.state`, a pydantic body model, dicts returned, no dependencies and no
+repository; the service's pool and statements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, HTTPException, Request
+from peer_log import settings, with_request_log
+from pydantic import BaseModel, Field
+from task_service.database import create_pool
+from task_service.repository import INSERT_TASK, SELECT_TASK
+
+
+class NewTask(BaseModel):
+    """A task to create."""
+
+    title: str = Field(min_length=1, max_length=200)
+    completed: bool = False
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Open the pool for the app's lifetime."""
+    app.state.pool = await create_pool(settings())
+    yield
+    await app.state.pool.close()
+
+
+api = FastAPI(lifespan=lifespan)
+
+
+@api.get("/health")
+async def health() -> dict[str, str]:
+    """Answer while the process runs."""
+    return {"status": "ok"}
+
+
+@api.post("/tasks", status_code=201)
+async def create_task(task: NewTask, request: Request) -> dict[str, object]:
+    """Insert a task."""
+    async with request.app.state.pool.acquire() as connection:
+        row = await connection.fetchrow(INSERT_TASK, task.title, task.completed)
+    return dict(row)
+
+
+@api.get("/tasks/{task_id}")
+async def get_task(task_id: int, request: Request) -> dict[str, object]:
+    """Answer one task."""
+    async with request.app.state.pool.acquire() as connection:
+        row = await connection.fetchrow(SELECT_TASK, task_id)
+    if row is None:
+        raise HTTPException(404, "task not found")
+    return dict(row)
+
+
+app = with_request_log(api)
