@@ -12,9 +12,7 @@ import shutil
 import subprocess
 import sysconfig
 from pathlib import Path
-
-# The answers arrive as one JSON document so that no answer can break this file's syntax.
-ANSWERS = json.loads({{cookiecutter | jsonify | tojson}})
+from typing import Any
 
 IMAGE_FILES = ("Dockerfile", ".dockerignore")
 
@@ -29,22 +27,22 @@ MISSING_LOCK = "no uv.lock: run `uv lock` (it needs the package index) and commi
 LOCK_TIMEOUT = 120
 
 
-def remove_switched_off_files(project: Path) -> None:
+def remove_switched_off_files(project: Path, answers: dict[str, Any]) -> None:
     """Delete the files of the options the answers switched off."""
-    if not ANSWERS["include_image"]:
+    if not answers["include_image"]:
         for name in IMAGE_FILES:
             (project / name).unlink()
 
 
-def record_answers(project: Path) -> None:
+def record_answers(project: Path, answers: dict[str, Any]) -> None:
     """Write the answers as a cookiecutter replay file, so the project can be re-rendered.
 
     `cookiecutter --replay-file .cookiecutter.json <template>` renders it again.
     """
-    answers = {key: value for key, value in ANSWERS.items() if key not in MACHINE_LOCAL_KEYS}
-    if not str(answers.get("_template", "")).startswith(REMOTE_TEMPLATE_PREFIXES):
-        answers.pop("_template", None)  # a folder on this machine
-    text = json.dumps({"cookiecutter": answers}, indent=2, sort_keys=True)
+    kept = {key: value for key, value in answers.items() if key not in MACHINE_LOCAL_KEYS}
+    if not str(kept.get("_template", "")).startswith(REMOTE_TEMPLATE_PREFIXES):
+        kept.pop("_template", None)  # a folder on this machine
+    text = json.dumps({"cookiecutter": kept}, indent=2, sort_keys=True)
     (project / ".cookiecutter.json").write_text(text + "\n", encoding="utf-8")
 
 
@@ -123,9 +121,12 @@ Run the service with an embedded PostgreSQL:
 
 def main() -> None:
     """Finish the project in the current directory."""
+    # The answers arrive as one JSON document so that no answer can break this file's
+    # syntax; read here, not at import, so that tests can import the functions above.
+    answers = json.loads({{cookiecutter | jsonify | tojson}})
     project = Path.cwd()
-    remove_switched_off_files(project)
-    record_answers(project)
+    remove_switched_off_files(project, answers)
+    record_answers(project, answers)
     lock(project)
     print_next_steps(project)
 
