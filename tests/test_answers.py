@@ -15,7 +15,7 @@ import pytest
 
 import answers
 
-from .rendering import DEFAULTS, render
+from .support.template import DEFAULT_PACKAGE, DEFAULTS, render
 
 PUBLIC = {key: value for key, value in DEFAULTS.items() if not key.startswith("_")}
 LONGEST_PROJECT = "a" * answers.MAX_PROJECT_LENGTH
@@ -156,7 +156,7 @@ def test_no_project_name_can_shadow_what_the_project_imports(tmp_path: Path) -> 
     project = render(tmp_path)
     reserved = set(answers.OWN_MODULES).union(*answers.DEPENDENCIES.values())
 
-    third_party = imported_packages(project) - sys.stdlib_module_names - {"task_service"}
+    third_party = imported_packages(project) - sys.stdlib_module_names - {DEFAULT_PACKAGE}
 
     assert third_party, "no imports found: the check would prove nothing"
     assert third_party <= reserved, third_party - reserved

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from . import bench, wrk
-from .bench_pipeline import PipelineResult, Timing, floor_steps, own_python, session_phase
-from .bench_service import (
+from bench import report, wrk
+from bench.pipeline import PipelineResult, Timing, floor_steps, own_python, session_phase
+from bench.process_cpu import cpu_seconds
+from bench.service import (
     BARE_ASGI,
     CREATE,
     HEALTH,
@@ -27,8 +28,8 @@ from .bench_service import (
     ServiceResult,
     median_run,
 )
-from .process_cpu import cpu_seconds
-from .rendering import commands_in_sessions
+
+from .support.nox_runs import NoxRun, commands_in_sessions
 
 REPORT = """\
 Running 10s test @ http://127.0.0.1:8000/health
@@ -115,44 +116,63 @@ def test_median_run_is_the_middle_rate_or_the_lower_middle_one(
     assert median_run([result_at(rate) for rate in rates]).requests_per_second == median
 
 
-def test_floor_runs_each_suite_once_per_python_with_its_own_coverage_data() -> None:
-    steps = floor_steps(["3.11", "3.12", "3.13"])
-    test_runs = [step for step in steps if step.phase in {"unit", "integration"}]
-
-    assert [step.phase for step in steps] == [
-        *["lint"] * 7,
-        *["unit"] * 3,
-        *["integration"] * 3,
-        *["coverage"] * 4,
+NOX_LOG = "\n".join(
+    [
+        "nox > Running session lint",
+        "nox > Creating virtual environment (uv) using python3 in .nox/lint",
+        "nox > /home/me/.local/bin/uv sync --locked --no-default-groups --group=dev",
+        "nox > ruff check .",
+        "nox > mypy ",  # as nox logs a command without arguments
+        "All checks passed!",
+        "nox > Session lint was successful in 8 seconds.",
+        "nox > Running session unit-3.11",
+        "nox > coverage run -m pytest tests/unit",
+        "nox > Running session unit-3.14",
+        "nox > Missing interpreters will error by default on CI systems.",
+        "nox > Session unit-3.14 skipped: Python interpreter 3.14 not found.",
+        "nox > Running session integration-3.11",
+        "nox > coverage run -m pytest tests/integration",
+        "nox > Running session coverage",
+        "nox > Combining the coverage data of integration-3.11, unit-3.11",
+        "nox > coverage combine",
+        "nox > Ran 4 sessions in 9 seconds:",
+        "nox > * lint: success, took 8 seconds",
     ]
-    assert [step.python for step in test_runs] == ["3.11", "3.12", "3.13"] * 2
-    assert len({dict(step.env)["COVERAGE_FILE"] for step in test_runs}) == 6
-    assert {step.command[-1] for step in test_runs} == {"tests/unit", "tests/integration"}
-    assert {step.python for step in steps if step.phase in {"lint", "coverage"}} == {own_python()}
+)
+
+
+def test_floor_runs_what_nox_logged_each_suite_with_its_sessions_python_and_data() -> None:
+    run = NoxRun(returncode=0, output=NOX_LOG, sessions={}, durations={})
+
+    steps = floor_steps(run)
+
+    assert [(step.phase, step.python, step.command, dict(step.env)) for step in steps] == [
+        ("lint", own_python(), ("ruff", "check", "."), {}),
+        ("lint", own_python(), ("mypy",), {}),
+        (
+            "unit",
+            "3.11",
+            ("coverage", "run", "-m", "pytest", "tests/unit"),
+            {"COVERAGE_FILE": ".coverage.unit-3.11"},
+        ),
+        (
+            "integration",
+            "3.11",
+            ("coverage", "run", "-m", "pytest", "tests/integration"),
+            {"COVERAGE_FILE": ".coverage.integration-3.11"},
+        ),
+        ("coverage", own_python(), ("coverage", "combine"), {}),
+    ]
 
 
 def test_commands_in_sessions_are_what_nox_logged_but_its_own_messages_and_installs() -> None:
-    output = "\n".join(
-        [
-            "nox > Running session lint",
-            "nox > Creating virtual environment (uv) using python3 in .nox/lint",
-            "nox > /home/me/.local/bin/uv sync --locked --no-default-groups --group=dev",
-            "nox > ruff check .",
-            "nox > mypy ",  # as nox logs a command without arguments
-            "All checks passed!",
-            "nox > Session lint was successful in 8 seconds.",
-            "nox > Running session unit-3.14",
-            "nox > Missing interpreters will error by default on CI systems.",
-            "nox > Session unit-3.14 skipped: Python interpreter 3.14 not found.",
-            "nox > Running session coverage",
-            "nox > Combining the coverage data of unit-3.11",
-            "nox > coverage combine",
-            "nox > Ran 3 sessions in 9 seconds:",
-            "nox > * lint: success, took 8 seconds",
-        ]
-    )
-
-    assert commands_in_sessions(output) == ["ruff check .", "mypy", "coverage combine"]
+    assert commands_in_sessions(NOX_LOG) == [
+        "ruff check .",
+        "mypy",
+        "coverage run -m pytest tests/unit",
+        "coverage run -m pytest tests/integration",
+        "coverage combine",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -176,7 +196,7 @@ def test_pipeline_table_gives_the_ratio_of_the_medians_and_whether_it_meets_the_
         floor=[timing(50.0), timing(51.0), timing(49.0)],
     )
 
-    table = bench.pipeline_tables(result)
+    table = report.pipeline_tables(result)
 
     assert "| `nox` | 70.0 s | 70.0, 60.0, 80.0 | +20.0 s | nox/floor 1.40x | <= 1.5x: met |" in (
         table
@@ -213,7 +233,7 @@ def test_service_table_compares_the_service_with_each_app_and_judges_the_targets
         ),
     )
 
-    table = bench.service_table(result)
+    table = report.service_table(result)
 
     assert "(Python 3.13.0, fastapi 0.165.0)" in table
     assert "| `GET /health` | the service | 4000 | 1.0 ms | 3.0 ms | 250 us | 4000 |" in table
@@ -253,25 +273,3 @@ def test_cpu_seconds_count_the_children_of_a_process_too() -> None:
     finally:
         os.killpg(parent.pid, signal.SIGKILL)
         parent.wait()
-
-
-def test_readme_block_is_replaced_between_its_markers_only() -> None:
-    readme = "intro\n<!-- benchmarks: start -->\nold\n<!-- benchmarks: end -->\noutro\n"
-
-    replaced = bench.with_readme_block(readme, "new\n")
-
-    assert replaced == "intro\n<!-- benchmarks: start -->\nnew\n<!-- benchmarks: end -->\noutro\n"
-
-
-def test_a_readme_without_the_markers_is_refused() -> None:
-    with pytest.raises(ValueError, match="benchmarks: start"):
-        bench.with_readme_block("no markers\n", "new\n")
-
-
-def test_readme_shows_the_latest_tables_of_benchmarks_md() -> None:
-    written = bench.BENCHMARKS.read_text(encoding="utf-8")
-    readme = bench.README.read_text(encoding="utf-8")
-
-    block = written.partition(bench.BENCHMARKS_INTRO)[2]
-    assert block
-    assert bench.with_readme_block(readme, block) == readme

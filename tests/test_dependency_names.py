@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .dependency_names import NAMES_FILE, dependency_names
+from .support.dependency_names import NAMES_FILE, dependency_names
 
 
 @pytest.mark.pipeline

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from . import dockerfile
-from .image import build_and_final, fetch_json, run_like_the_image
-from .lock import installed_versions, locked_versions
-from .rendering import DEFAULTS, render, tool
+from .support import dockerfile
+from .support.environment import tool
+from .support.image import build_and_final, fetch_json, run_like_the_image
+from .support.lock import installed_versions, locked_versions
+from .support.template import DEFAULT_PACKAGE, DEFAULTS, render
 
 IMAGE_VENV = "/opt/venv"
 
@@ -61,7 +62,7 @@ def test_image_starts_the_command_the_readme_documents(project: Path) -> None:
     command = dockerfile.exec_form(final.last("CMD"))
     readme = (project / "README.md").read_text(encoding="utf-8")
 
-    assert command == shlex.split("python -m task_service")
+    assert command == ["python", "-m", DEFAULT_PACKAGE]
     assert f"\n$ {shlex.join(command)}\n" in readme
 
 

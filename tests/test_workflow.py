@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
-from . import workflow
-from .rendering import TEMPLATE, nox_sessions, render, tool
+from .support import workflow
+from .support.environment import tool
+from .support.nox_runs import nox_sessions
+from .support.template import TEMPLATE, render
 
 ANSWERS = [{}, {"include_image": "no"}, {"python_min": "3.13", "postgres_version": "16"}]
 DEFAULT_BRANCH_PUSH = (

@@ -9,14 +9,14 @@ tests/test_dependency_names.py checks that the file is current.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
 from importlib import metadata
 from pathlib import Path
 
-from .rendering import TEMPLATE, render, tool
+from .environment import environment, tool
+from .template import TEMPLATE, render
 
 NAMES_FILE = TEMPLATE / "dependency_names.json"
 NOT_MODULES = {"__pycache__", "..", "bin"}
@@ -59,8 +59,7 @@ def dependency_names(workdir: Path) -> dict[str, list[str]]:
     subprocess.run(
         [tool("uv"), "sync", "--quiet", "--locked", "--all-groups", "--no-install-project"],
         cwd=project,
-        env={key: value for key, value in os.environ.items() if not key.startswith("UV_")}
-        | {"UV_PROJECT_ENVIRONMENT": str(venv)},
+        env=environment(without_prefixes=("UV_",), add={"UV_PROJECT_ENVIRONMENT": str(venv)}),
         check=True,
     )
     [site_packages] = venv.glob("lib/python*/site-packages")

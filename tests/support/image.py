@@ -2,7 +2,7 @@
 
 The Dockerfile's build stage is replayed into a virtual environment, a throwaway
 PostgreSQL is started, and the image's CMD runs against it. Shared by the image test
-(tests/test_image.py) and the service benchmark (tests/bench_service.py).
+(tests/test_image.py) and the service benchmark (bench/service.py).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import json
 import os
 import shlex
 import shutil
-import socket
 import subprocess
 import sysconfig
 import time
@@ -22,8 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import dockerfile
+from .environment import environment, tool
+from .network import free_port
 from .postgres import throwaway_postgres
-from .rendering import tool
 
 STARTUP_TIMEOUT = 60
 
@@ -93,7 +93,7 @@ def run_like_the_image(
         image_env |= dockerfile.env_assignments(arguments)
     port = free_port()
     check = [word.replace(f":{image_env['PORT']}/", f":{port}/") for word in check]
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env = environment(without={"DATABASE_URL"})
     env |= {key: value for key, value in image_env.items() if key != "PATH"}
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env['PATH']}"
     env["PORT"] = str(port)
@@ -118,11 +118,7 @@ def install_like_the_build_stage(
     (nox sets UV_PYTHON and UV_PROJECT_ENVIRONMENT for its sessions) but the Dockerfile's.
     """
     here = {"UV_PROJECT_ENVIRONMENT": str(venv)} | ({"UV_PYTHON": python} if python else {})
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"VIRTUAL_ENV", "CONDA_PREFIX"} and not key.startswith("UV_")
-    }
+    env = environment(without={"VIRTUAL_ENV", "CONDA_PREFIX"}, without_prefixes=("UV_",))
     env["PATH"] = f"{sysconfig.get_path('scripts')}{os.pathsep}{env['PATH']}"
     for instruction in build.instructions:
         arguments = instruction.arguments
@@ -158,14 +154,6 @@ def copy_into(source: Path, folder: Path) -> None:
     else:
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, folder)
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @contextmanager

@@ -8,7 +8,7 @@ import subprocess
 import tomllib
 from pathlib import Path
 
-from .rendering import tool
+from .environment import tool
 
 
 def normalised(name: str) -> str:

@@ -1,0 +1,1 @@
+"""What the template's tests and its benchmark share: rendering, running, inspecting."""

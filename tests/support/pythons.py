@@ -1,0 +1,23 @@
+"""Which of the supported Pythons this machine can run."""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+
+from .template import SUPPORTED_PYTHONS
+
+
+def python_is_installed(version: str) -> bool:
+    """Whether `pythonX.Y` runs here (a pyenv shim without that version does not)."""
+    try:
+        probe = subprocess.run([f"python{version}", "-c", ""], capture_output=True, check=False)
+    except FileNotFoundError:
+        return False
+    return probe.returncode == 0
+
+
+@functools.cache
+def installed_pythons() -> tuple[str, ...]:
+    """The supported Pythons installed here, oldest first; probed once, when first asked."""
+    return tuple(version for version in SUPPORTED_PYTHONS if python_is_installed(version))
