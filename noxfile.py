@@ -1,8 +1,12 @@
+# /// script
+# dependencies = ["nox>=2025.5.1"]
+# ///
 """Sessions for working on the template itself. A bare `nox` runs lint and tests.
 
 `nox -s fast` checks renders and hooks in seconds; `nox -s tests` adds the end-to-end
 pipelines (render a project, break it, run its own nox) and takes minutes. `nox -s bench`
 measures the generated pipeline and service (about 20 minutes) and is never run by default.
+With nothing but uv installed, `uv run noxfile.py` runs nox too (PEP 723 header above).
 """
 
 from __future__ import annotations
@@ -51,14 +55,14 @@ def bench(session: nox.Session) -> None:
     pipeline` or `--part service` (measure only that part and print it, writing nothing).
     """
     session.install(*TEST_REQUIREMENTS)
-    session.run("python", "-m", "tests.bench", *session.posargs)
+    session.run("python", "-m", "bench", *session.posargs)
 
 
 @nox.session(name="dependency-names", default=False)
 def dependency_names(session: nox.Session) -> None:
     """Write dependency_names.json: what a fresh render installs, which no project may shadow."""
     session.install(*TEST_REQUIREMENTS)
-    session.run("python", "-m", "tests.dependency_names")
+    session.run("python", "-m", "tests.support.dependency_names")
 
 
 @nox.session(default=False)
@@ -73,3 +77,7 @@ def bake(session: nox.Session) -> None:
         ".",
         *session.posargs,
     )
+
+
+if __name__ == "__main__":
+    nox.main()
