@@ -44,8 +44,8 @@ GITHUB_OWNER_PATTERN = re.compile(r"[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}")
 # holds it (an import of the package) stays within ruff's 100 characters.
 MAX_PROJECT_LENGTH = 40
 # The project name and the description go into the code as string literals, on lines of
-# their own: `TITLE = "..."` and `        description="...",` (app.py).
-MAX_TITLE_LITERAL = 100 - len("TITLE = ")
+# their own: `API_TITLE = "..."` and `        description="...",` (app.py).
+MAX_TITLE_LITERAL = 100 - len("API_TITLE = ")
 MAX_DESCRIPTION_LITERAL = 100 - len("        description=,")
 # How much of a bad answer a message quotes.
 QUOTED = 40

@@ -64,7 +64,10 @@ REFUSED = {
     "nul-in-name": ({"project_name": "a\x00b"}, "holds the control character '\\x00'"),
     "escape-in-owner": ({"github_owner": "a\x1b[31m"}, "holds the control character"),
     "lone-surrogate": ({"author": "x\udce9"}, "holds text that cannot be encoded"),
-    "long-project-name": ({"project_name": "N" * 91, "project": "n"}, "project_name 'NNNNN"),
+    "long-project-name": (
+        {"project_name": "N" * (answers.MAX_TITLE_LITERAL - 1), "project": "n"},
+        "project_name 'NNNNN",
+    ),
     "long-description": ({"description": "d" * 78}, "is too long for its line"),
     "long-once-escaped": ({"description": "\\" * 60}, "is too long for its line"),
     "owner-with-space": ({"github_owner": "has space"}, "is not a GitHub user"),
@@ -130,7 +133,7 @@ ACCEPTED = {
     "unicode": {"project_name": "Über-Fast Tâsks 🐍", "author": "Zoë Ångström"},
     "html-in-the-name": {"project_name": "</title><script>alert(1)</script>"},
     "no-email": {"author_email": ""},
-    "longest-name": {"project_name": "N" * 90, "project": "n"},
+    "longest-name": {"project_name": "N" * (answers.MAX_TITLE_LITERAL - 2), "project": "n"},
     "longest-description": {"description": "d" * 77},
 }
 

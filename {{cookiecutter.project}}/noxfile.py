@@ -1,3 +1,6 @@
+# /// script
+# dependencies = ["nox>=2025.5.1"]
+# ///
 """Quality gates. A bare `nox` runs lint, unit, integration and coverage, in that order.
 
 CI calls these same sessions (.github/workflows/ci.yml), so a green `nox` here means a
@@ -147,3 +150,7 @@ def coverage(session: nox.Session) -> None:
         with Path(summary).open("a", encoding="utf-8") as file:
             file.write(f"## Coverage\n\n{table}\n")
     session.run("coverage", "report")
+
+
+if __name__ == "__main__":
+    nox.main()

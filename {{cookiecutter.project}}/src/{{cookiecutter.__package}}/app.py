@@ -22,7 +22,7 @@ from .routes.docs import docs_router
 from .routes.metrics import metrics_router
 from .settings import Settings
 
-TITLE = {{ cookiecutter.project_name | python_string }}
+API_TITLE = {{ cookiecutter.project_name | python_string }}
 
 
 class State(TypedDict):
@@ -80,7 +80,7 @@ def create_app(settings: Settings, *, database: OpenDatabase = open_database) ->
 
     app = Service(
         outer_layers=outer_layers,
-        title=TITLE,
+        title=API_TITLE,
         description={{ cookiecutter.description | python_string }},
         lifespan=lifespan,
         exception_handlers=EXCEPTION_HANDLERS,
@@ -97,7 +97,7 @@ def create_app(settings: Settings, *, database: OpenDatabase = open_database) ->
     if metrics is not None:
         app.include_router(metrics_router(metrics))
     if settings.serve_docs:
-        app.include_router(docs_router(TITLE))
+        app.include_router(docs_router(API_TITLE))
     app.add_middleware(BodySizeLimit, limit=settings.max_request_body_bytes)
     app.add_middleware(ConcurrencyLimit, limit=settings.max_concurrent_requests)
     return app

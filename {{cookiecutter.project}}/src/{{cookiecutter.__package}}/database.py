@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from types import TracebackType
@@ -12,6 +11,7 @@ from typing import NamedTuple
 
 import asyncpg
 
+from .durations import milliseconds
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -156,20 +156,17 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
-def milliseconds(seconds: float) -> str:
-    """A PostgreSQL duration setting, rounded up: 0 would switch a timeout off."""
-    return f"{math.ceil(seconds * 1000)}ms"
-
-
 async def keep_session_state(connection: asyncpg.Connection) -> None:
-    """Return a connection to the pool as it is, without asyncpg's default reset query.
+    """Reset nothing: a connection goes back to the pool as it is. A no-op on purpose.
 
-    asyncpg itself still rolls back a transaction left open. The default reset
-    (`RESET ALL`, `UNLISTEN *`, `CLOSE ALL`, `pg_advisory_unlock_all()`) would cost a
-    round trip to the server on every request, to undo session state this service never
-    leaves behind: its statements set nothing for the session, and the migrations take
-    only transaction-scoped locks and settings (migrate.apply_migrations).
+    As the pool's `reset`, it stands in for asyncpg's default reset query (`RESET ALL`,
+    `UNLISTEN *`, `CLOSE ALL`, `pg_advisory_unlock_all()`), which would cost a round trip
+    to the server on every request, to undo session state this service never leaves
+    behind: its statements set nothing for the session, and the migrations take only
+    transaction-scoped locks and settings (migrate.apply_migrations). asyncpg itself still
+    rolls back a transaction left open.
     """
+    return None
 
 
 async def create_pool(settings: Settings) -> asyncpg.Pool:

@@ -34,14 +34,17 @@ async def get_database(request: Request) -> Database:
     return database
 
 
-async def get_task_repository(request: Request) -> TaskRepository:
-    """Return the task repository routes use; tests override this dependency.
-
-    It reads the database itself rather than depending on `get_database`: one dependency
-    to solve per request instead of two.
-    """
-    return PostgresTaskRepository(await get_database(request))
-
-
 DatabaseDep = Annotated[Database, Depends(get_database)]
+
+
+async def get_task_repository(database: DatabaseDep) -> TaskRepository:
+    """Return the task repository routes use, on the database `get_database` gives.
+
+    Tests override either dependency: this one, to replace the repository; `get_database`,
+    to give it another database. FastAPI solves `get_database` once per request, however
+    many dependencies ask for it.
+    """
+    return PostgresTaskRepository(database)
+
+
 TaskRepositoryDep = Annotated[TaskRepository, Depends(get_task_repository)]

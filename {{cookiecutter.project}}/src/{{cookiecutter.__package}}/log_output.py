@@ -1,15 +1,14 @@
 """Write rendered log lines to a stream: those logged in one event-loop iteration together.
 
-Written here because neither structlog nor the standard library has such a writer: theirs
-write and flush each line at once, one system call per line. With a line per request,
-that call cost about 20 us of system time per request on the template's benchmark
-machine (a file or a pipe as standard output), 5 % of serving a `GET /tasks/{id}`: as
-much as rendering the line and counting the request together. Here, a line logged while
-an event loop runs waits, in memory, for the end of that loop's current iteration, and
-is written then with every other line logged in it: one call for many requests under
-load, and no more than a moment's delay when idle. A line logged where no event loop
-runs is written at once, after the lines waiting before it; so are the lines waiting
-when the process exits.
+Written here because neither structlog nor the standard library has such a writer:
+theirs write and flush each line at once, one system call per line. With a line per
+request, that call cost about 20 us of system time per request on the template's
+benchmark machine (a file or a pipe as standard output): as much as rendering the line
+and counting the request together. Here, a line logged while an event loop runs waits,
+in memory, for the end of that loop's current iteration, and is written then with every
+other line logged in it: one call for many requests under load, and no more than a
+moment's delay when idle. A line logged where no event loop runs is written at once,
+after the lines waiting before it; so are the lines waiting when the process exits.
 
 The standard library's records (logs.py) are written at once, so that one may come out
 before the request lines logged just before it; every line has its timestamp.

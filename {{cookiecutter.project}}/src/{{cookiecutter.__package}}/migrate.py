@@ -17,7 +17,7 @@ from importlib.resources.abc import Traversable
 
 import asyncpg
 
-from .database import milliseconds
+from .durations import milliseconds
 from .settings import get_settings
 
 # Any fixed 64-bit number works; it only has to be the same for every instance.

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from .problems import PROBLEM_MEDIA_TYPE, Problem
 
 PROBLEM_SCHEMA_REF = "#/components/schemas/Problem"
+# What each error status means wherever the app answers it; the routes describe their own.
 DESCRIPTIONS = {
-    400: "The title is missing or blank; `errors` lists that and anything else wrong",
-    404: "No task has that id",
     413: "The request body is larger than MAX_REQUEST_BODY_BYTES",
     422: "The request is not valid: `errors` says what and where",
     500: "The service failed to answer this request",
@@ -42,11 +42,15 @@ REQUEST_ID_HEADER = {
 Responses = dict[int | str, dict[str, Any]]
 
 
-def problem_responses(*statuses: int) -> Responses:
-    """The OpenAPI responses of these error statuses, each a problem (problems.Problem)."""
+def problem_responses(*statuses: int, descriptions: Mapping[int, str] | None = None) -> Responses:
+    """The OpenAPI responses of these error statuses, each a problem (problems.Problem).
+
+    Each is described by `descriptions` when that names it, else by DESCRIPTIONS.
+    """
+    described = {**DESCRIPTIONS, **(descriptions or {})}
     return {
         status: {
-            "description": DESCRIPTIONS[status],
+            "description": described[status],
             "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}},
         }
         | ({"headers": HEADERS[status]} if status in HEADERS else {})

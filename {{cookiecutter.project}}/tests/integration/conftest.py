@@ -25,6 +25,7 @@ from {{ cookiecutter.__package }}.app import create_app
 from {{ cookiecutter.__package }}.migrate import apply_migrations
 from {{ cookiecutter.__package }}.settings import Settings
 
+from ..settings import settings_for_tests
 from .app_client import app_client
 from .proxy import DatabaseProxy, database_proxy
 from .recording_opener import RecordingOpener
@@ -75,7 +76,7 @@ def database_url() -> str:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, _env_file=None)
+    return settings_for_tests(database_url=database_url)
 
 
 @pytest.fixture

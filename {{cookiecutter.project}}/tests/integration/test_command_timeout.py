@@ -19,7 +19,8 @@ from {{ cookiecutter.__package }}.database import (
     open_database,
 )
 from {{ cookiecutter.__package }}.migrate import apply_migrations
-from {{ cookiecutter.__package }}.settings import Settings
+
+from ..settings import settings_for_tests
 
 pytestmark = pytest.mark.anyio
 
@@ -30,11 +31,10 @@ GIVES_UP_WITHIN = 5
 
 @pytest.fixture
 async def database(database_url: str) -> AsyncIterator[Database]:
-    settings = Settings(
+    settings = settings_for_tests(
         database_url=database_url,
         db_command_timeout=COMMAND_TIMEOUT,
         db_pool_min_size=0,  # no background refill (see test_database_outage.py)
-        _env_file=None,
     )
     async with open_database(settings) as database:
         yield database

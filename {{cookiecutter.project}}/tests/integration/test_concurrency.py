@@ -13,6 +13,7 @@ import pytest
 from {{ cookiecutter.__package }}.app import create_app
 from {{ cookiecutter.__package }}.settings import Settings
 
+from ..settings import settings_for_tests
 from .app_client import app_client
 
 pytestmark = pytest.mark.anyio
@@ -26,9 +27,7 @@ CONCURRENCY_LIMIT = 20
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """Room for every request of these tests at once, as if they came through many workers."""
-    return Settings(
-        database_url=database_url, max_concurrent_requests=CONCURRENT_CREATES, _env_file=None
-    )
+    return settings_for_tests(database_url=database_url, max_concurrent_requests=CONCURRENT_CREATES)
 
 
 async def test_concurrent_creates_are_each_stored_once(
@@ -71,8 +70,8 @@ async def test_concurrent_updates_leave_one_of_the_written_states(
 async def test_past_the_concurrency_limit_requests_are_refused_at_once_and_lose_nothing(
     database_url: str, connection: asyncpg.Connection
 ) -> None:
-    settings = Settings(
-        database_url=database_url, max_concurrent_requests=CONCURRENCY_LIMIT, _env_file=None
+    settings = settings_for_tests(
+        database_url=database_url, max_concurrent_requests=CONCURRENCY_LIMIT
     )
     async with app_client(create_app(settings)) as client:
         responses = await asyncio.gather(

@@ -24,6 +24,7 @@ from {{ cookiecutter.__package }}.settings import Settings
 
 from ..metrics_text import scraped_value
 from ..service_log import service_logging
+from ..settings import settings_for_tests
 from .app_client import app_client
 from .proxy import DatabaseProxy
 
@@ -73,12 +74,11 @@ def assert_unavailable(response: httpx2.Response) -> None:
 
 @pytest.fixture
 async def unreachable_client() -> AsyncIterator[httpx2.AsyncClient]:
-    settings = Settings(
+    settings = settings_for_tests(
         database_url=f"postgresql://postgres@127.0.0.1:{closed_port()}/postgres",
         db_pool_min_size=0,  # no connection at startup: the app starts without a database
         db_connect_timeout=FAULT_TIMEOUT,
         run_migrations=False,
-        _env_file=None,
     )
     async with app_client(create_app(settings)) as client:
         yield client
@@ -97,18 +97,18 @@ async def test_health_stays_up_without_a_database(unreachable_client: httpx2.Asy
 
 def settings_through(proxy: DatabaseProxy) -> Settings:
     """The service's settings to reach the database through the proxy, quick to give up."""
-    return Settings(
+    return settings_for_tests(
         database_url=proxy.url,
         db_pool_min_size=NO_BACKGROUND_REFILL,
         db_connect_timeout=FAULT_TIMEOUT,
         db_acquire_timeout=FAULT_TIMEOUT,
         db_command_timeout=FAULT_TIMEOUT,
-        _env_file=None,
     )
 
 
-async def create(client: httpx2.AsyncClient, title: str) -> dict[str, Any]:
-    response = await client.post("/tasks", json={"title": title})
+async def create_task(client: httpx2.AsyncClient, **body: Any) -> dict[str, Any]:
+    """POST the body to /tasks and return the task it created."""
+    response = await client.post("/tasks", json=body)
     assert response.status_code == 201, response.text
     task: dict[str, Any] = response.json()
     return task
@@ -130,7 +130,7 @@ async def test_outage_answers_503_then_the_app_recovers_with_nothing_lost(
 ) -> None:
     settings = settings_through(proxy)
     async with app_client(create_app(settings)) as client:
-        confirmed = [await create(client, f"before {number}") for number in range(3)]
+        confirmed = [await create_task(client, title=f"before {number}") for number in range(3)]
 
         fault(proxy)
         with anyio.fail_after(ANSWER_WITHIN):
@@ -147,7 +147,7 @@ async def test_outage_answers_503_then_the_app_recovers_with_nothing_lost(
 
         proxy.restore()
         assert (await client.get("/ready")).status_code == 200
-        confirmed += [await create(client, f"after {number}") for number in range(3)]
+        confirmed += [await create_task(client, title=f"after {number}") for number in range(3)]
         assert (await client.get("/tasks")).json()[-3:] == confirmed[-3:]
 
     # One line when the outage begins and one when it ends, however many requests failed.
@@ -176,7 +176,7 @@ async def test_an_outage_shows_in_the_metrics_and_its_warning_names_the_request_
     settings = settings_through(proxy)
     with service_logging(capsys, settings) as log:
         async with app_client(create_app(settings)) as client:
-            await create(client, "before")
+            await create_task(client, title="before")
             assert await scraped_value(client, "db_unavailable_total") == 0
             assert await scraped_value(client, "db_pool_connections") == 1
 
@@ -189,7 +189,7 @@ async def test_an_outage_shows_in_the_metrics_and_its_warning_names_the_request_
             assert await scraped_value(client, "db_pool_connections") == 0
 
             proxy.restore()
-            await create(client, "after")
+            await create_task(client, title="after")
             assert await scraped_value(client, "db_pool_connections") == 1
             assert await scraped_value(client, "db_unavailable_total") == 3
 

@@ -25,6 +25,7 @@ from {{ cookiecutter.__package }}.migrate import (
 )
 from {{ cookiecutter.__package }}.settings import Settings
 
+from ..settings import settings_for_tests
 from .app_client import app_client
 
 pytestmark = pytest.mark.anyio
@@ -149,7 +150,7 @@ async def test_instances_starting_together_apply_each_migration_once(
     fresh_schema: asyncpg.Connection,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    settings = Settings(database_url=with_search_path(database_url, schema), _env_file=None)
+    settings = settings_for_tests(database_url=with_search_path(database_url, schema))
     applied_by_each_start: list[list[Migration]] = []
     arrived = 0
     both_arrived = anyio.Event()

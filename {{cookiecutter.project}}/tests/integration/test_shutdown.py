@@ -17,8 +17,8 @@ import httpx2
 import pytest
 
 from {{ cookiecutter.__package }}.app import create_app
-from {{ cookiecutter.__package }}.settings import Settings
 
+from ..settings import settings_for_tests
 from .app_client import app_client
 from .proxy import DatabaseProxy
 from .recording_opener import RecordingOpener
@@ -60,7 +60,7 @@ async def test_a_request_in_flight_finishes_before_the_server_stops(
 async def test_shutdown_closes_a_stuck_connection_after_the_pool_close_timeout(
     proxy: DatabaseProxy, recording_opener: RecordingOpener, caplog: pytest.LogCaptureFixture
 ) -> None:
-    settings = Settings(database_url=proxy.url, db_pool_close_timeout=0.2, _env_file=None)
+    settings = settings_for_tests(database_url=proxy.url, db_pool_close_timeout=0.2)
     responses: list[httpx2.Response] = []
 
     with anyio.fail_after(SHUTDOWN_WITHIN), caplog.at_level(logging.WARNING):

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from {{ cookiecutter.__package }}.database import (
+    BorrowedConnection,
     Database,
     DatabaseUnavailableError,
     PoolSizes,
@@ -46,7 +47,7 @@ class InMemoryTaskRepository:
 
 
 class FakeDatabase(Database):
-    """Answers pings, or fails them as an unreachable database does; lends no connections."""
+    """Lends no connections; while unavailable, fails pings and borrowing as the real one does."""
 
     # What the pool of a default-sized, idle service would hold.
     POOL_SIZES = PoolSizes(open=1, idle=1, max=10)
@@ -54,6 +55,12 @@ class FakeDatabase(Database):
     def __init__(self, *, available: bool = True) -> None:  # no pool: nothing to lend
         self.available = available
         self.unavailable_count = 0
+
+    def connection(self) -> BorrowedConnection:
+        if self.available:
+            msg = "the fake database lends no connections"
+            raise NotImplementedError(msg)
+        raise DatabaseUnavailableError
 
     def pool_sizes(self) -> PoolSizes:
         return self.POOL_SIZES

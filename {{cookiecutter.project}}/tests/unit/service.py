@@ -8,11 +8,12 @@ from {{ cookiecutter.__package }}.app import create_app
 from {{ cookiecutter.__package }}.dependencies import get_task_repository
 from {{ cookiecutter.__package }}.settings import Settings
 
+from ..settings import settings_for_tests
 from .fakes import InMemoryTaskRepository, open_fake_database
 
 # Nothing connects to this URL: the fake database opens no connection.
-UNIT_SETTINGS = Settings(
-    database_url="postgresql://unit-tests@localhost/none", run_migrations=False, _env_file=None
+UNIT_SETTINGS = settings_for_tests(
+    database_url="postgresql://unit-tests@localhost/none", run_migrations=False
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from {{ cookiecutter.__package }}.app import TITLE, create_app
+from {{ cookiecutter.__package }}.app import API_TITLE, create_app
 
 from .service import UNIT_SETTINGS
 
@@ -16,7 +16,7 @@ PROBLEM = {"$ref": "#/components/schemas/Problem"}
 def test_the_app_serves_the_task_api() -> None:
     paths = app.openapi()["paths"]
 
-    assert app.title == TITLE
+    assert app.title == API_TITLE
     assert set(paths) == {"/health", "/ready", "/metrics", "/tasks", "/tasks/{task_id}"}
 
 

@@ -1,10 +1,10 @@
-"""How settings become the pool's server settings."""
+"""How durations in seconds become PostgreSQL settings."""
 
 from __future__ import annotations
 
 import pytest
 
-from {{ cookiecutter.__package }}.database import milliseconds
+from {{ cookiecutter.__package }}.durations import milliseconds
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Liveness and readiness, with the database faked."""
+"""Liveness, readiness and the task routes without a database, with the database faked."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.__package }}.app import create_app
-from {{ cookiecutter.__package }}.dependencies import get_database
+from {{ cookiecutter.__package }}.dependencies import get_database, get_task_repository
 
 from .fakes import FakeDatabase
 from .service import UNIT_SETTINGS
@@ -41,6 +41,18 @@ def test_not_ready_while_the_database_is_unavailable(app: FastAPI, client: TestC
         "status": 503,
         "detail": "the database is unavailable, retry later",
     }
+
+
+def test_the_task_routes_use_the_database_that_get_database_gives(
+    app: FastAPI, client: TestClient
+) -> None:
+    del app.dependency_overrides[get_task_repository]  # the real repository, on the fake
+    app.dependency_overrides[get_database] = lambda: FakeDatabase(available=False)
+
+    response = client.get("/tasks")
+
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
 
 
 @pytest.mark.parametrize("path", ["/ready", "/tasks"])

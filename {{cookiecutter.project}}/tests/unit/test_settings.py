@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from {{ cookiecutter.__package }}.settings import Settings
+from ..settings import settings_for_tests
 
 
 def test_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://app:secret@db:5432/tasks")
     monkeypatch.setenv("DB_POOL_MAX_SIZE", "3")
 
-    settings = Settings(_env_file=None)
+    settings = settings_for_tests()
 
     assert settings.database_url.get_secret_value() == "postgresql://app:secret@db:5432/tasks"
     assert settings.db_pool_max_size == 3
@@ -23,7 +23,7 @@ def test_database_url_is_required(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)
 
     with pytest.raises(ValidationError, match="database_url"):
-        Settings(_env_file=None)
+        settings_for_tests()
 
 
 MARKER = "hunter2-marker"
@@ -43,7 +43,7 @@ MARKER = "hunter2-marker"
 )
 def test_a_bad_database_url_is_refused_without_showing_it(url: str, problem: str) -> None:
     with pytest.raises(ValidationError) as refused:
-        Settings(database_url=url, _env_file=None)
+        settings_for_tests(database_url=url)
 
     assert problem in str(refused.value)
     assert MARKER not in str(refused.value)
@@ -61,11 +61,11 @@ def test_a_bad_database_url_is_refused_without_showing_it(url: str, problem: str
     ],
 )
 def test_messages_name_the_database_by_its_address(url: str, address: str) -> None:
-    assert Settings(database_url=url, _env_file=None).database_address == address
+    assert settings_for_tests(database_url=url).database_address == address
 
 
 def test_the_password_is_known_in_every_form_it_may_be_printed_in() -> None:
-    settings = Settings(database_url="postgresql://app:s%2Fcret@db/tasks", _env_file=None)
+    settings = settings_for_tests(database_url="postgresql://app:s%2Fcret@db/tasks")
 
     assert settings.database_password_forms == {"s%2Fcret", "s/cret"}
 
@@ -76,18 +76,18 @@ def test_trusted_proxies_are_a_comma_separated_list_of_addresses(
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/tasks")
     monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.10,::1")
 
-    assert Settings(_env_file=None).trusted_proxies == ["10.0.0.0/8", "192.168.1.10", "::1"]
+    assert settings_for_tests().trusted_proxies == ["10.0.0.0/8", "192.168.1.10", "::1"]
 
 
 def test_a_trusted_proxy_must_be_an_address_or_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRUSTED_PROXIES", "proxy.example.com")
 
     with pytest.raises(ValidationError, match=r"'proxy\.example\.com' is not an IP address"):
-        Settings(database_url="postgresql://db/tasks", _env_file=None)
+        settings_for_tests(database_url="postgresql://db/tasks")
 
 
 def test_by_default_no_proxy_is_trusted_and_no_docs_are_served() -> None:
-    settings = Settings(database_url="postgresql://db/tasks", _env_file=None)
+    settings = settings_for_tests(database_url="postgresql://db/tasks")
 
     assert settings.trusted_proxies == []
     assert settings.serve_docs is False
@@ -95,9 +95,6 @@ def test_by_default_no_proxy_is_trusted_and_no_docs_are_served() -> None:
 
 def test_pool_minimum_cannot_exceed_maximum() -> None:
     with pytest.raises(ValidationError, match="DB_POOL_MIN_SIZE must not exceed DB_POOL_MAX_SIZE"):
-        Settings(
-            database_url="postgresql://db/tasks",
-            db_pool_min_size=5,
-            db_pool_max_size=2,
-            _env_file=None,
+        settings_for_tests(
+            database_url="postgresql://db/tasks", db_pool_min_size=5, db_pool_max_size=2
         )

@@ -15,7 +15,8 @@ from .fakes import InMemoryTaskRepository
 PROBLEM = "application/problem+json"
 
 
-def create(client: TestClient, **body: Any) -> dict[str, Any]:
+def create_task(client: TestClient, **body: Any) -> dict[str, Any]:
+    """POST the body to /tasks and return the task it created."""
     response = client.post("/tasks", json=body)
     assert response.status_code == 201, response.text
     task: dict[str, Any] = response.json()
@@ -50,13 +51,13 @@ def test_create_returns_the_stored_task_with_its_id(
 
 
 def test_create_keeps_completed(client: TestClient) -> None:
-    assert create(client, title="Done already", completed=True)["completed"] is True
+    assert create_task(client, title="Done already", completed=True)["completed"] is True
 
 
 def test_read_only_fields_are_accepted_and_ignored(client: TestClient) -> None:
-    first = create(client, title="first")
+    first = create_task(client, title="first")
 
-    second = create(client, title="second", id=first["id"], created_at="1999-01-01T00:00:00Z")
+    second = create_task(client, title="second", id=first["id"], created_at="1999-01-01T00:00:00Z")
 
     assert second["id"] != first["id"]
     assert second["created_at"] != "1999-01-01T00:00:00Z"
@@ -86,7 +87,7 @@ def test_a_missing_title_is_a_bad_request_that_lists_every_problem(client: TestC
 
 @pytest.mark.parametrize("title", ["x", "·", "\u200bx", "e\u0301", "🐍", "\u2800"])
 def test_one_visible_character_makes_a_title(client: TestClient, title: str) -> None:
-    assert create(client, title=title)["title"] == title
+    assert create_task(client, title=title)["title"] == title
 
 
 @pytest.mark.parametrize(
@@ -148,11 +149,11 @@ def test_a_title_problem_is_listed_even_among_many_others(client: TestClient) ->
 
 
 def test_title_of_maximum_length_is_accepted(client: TestClient) -> None:
-    assert create(client, title="x" * TITLE_MAX_LENGTH)["title"] == "x" * TITLE_MAX_LENGTH
+    assert create_task(client, title="x" * TITLE_MAX_LENGTH)["title"] == "x" * TITLE_MAX_LENGTH
 
 
 def test_get_returns_the_task(client: TestClient) -> None:
-    task = create(client, title="Read me")
+    task = create_task(client, title="Read me")
 
     response = client.get(f"/tasks/{task['id']}")
 
@@ -172,7 +173,7 @@ def test_get_unknown_task_is_not_found(client: TestClient) -> None:
 def test_ids_that_are_not_plain_positive_bigints_are_unprocessable(
     client: TestClient, method: str, task_id: str
 ) -> None:
-    create(client, title="task 1")  # so that /tasks/01 and friends would have a task to name
+    create_task(client, title="task 1")  # so that /tasks/01 and friends would have a task to name
 
     response = client.request(method, f"/tasks/{task_id}", json={"completed": True})
 
@@ -203,7 +204,7 @@ def test_a_method_the_path_does_not_serve_lists_every_one_it_does(
 
 
 def test_list_pages_in_id_order(client: TestClient) -> None:
-    ids = [create(client, title=f"task {number}")["id"] for number in range(5)]
+    ids = [create_task(client, title=f"task {number}")["id"] for number in range(5)]
 
     first = client.get("/tasks", params={"limit": 2})
     rest = client.get("/tasks", params={"limit": 10, "offset": 2})
@@ -213,7 +214,7 @@ def test_list_pages_in_id_order(client: TestClient) -> None:
 
 
 def test_list_defaults_to_the_first_page(client: TestClient) -> None:
-    create(client, title="only one")
+    create_task(client, title="only one")
 
     response = client.get("/tasks")
 
@@ -238,7 +239,7 @@ def test_list_bounds_paging(client: TestClient, params: dict[str, Any]) -> None:
 
 
 def test_patch_changes_only_what_is_given(client: TestClient) -> None:
-    task = create(client, title="Before")
+    task = create_task(client, title="Before")
 
     completed = client.patch(f"/tasks/{task['id']}", json={"completed": True})
     renamed = client.patch(f"/tasks/{task['id']}", json={"title": "After", "id": 999})
@@ -250,7 +251,7 @@ def test_patch_changes_only_what_is_given(client: TestClient) -> None:
 
 @pytest.mark.parametrize("title", ["  ", "\u200b"])
 def test_patch_with_a_blank_title_is_a_bad_request(client: TestClient, title: str) -> None:
-    task = create(client, title="Keep me")
+    task = create_task(client, title="Keep me")
 
     problem(client.patch(f"/tasks/{task['id']}", json={"title": title, "completed": 3}), 400)
     assert client.get(f"/tasks/{task['id']}").json()["title"] == "Keep me"
@@ -270,7 +271,7 @@ def test_patch_with_a_blank_title_is_a_bad_request(client: TestClient, title: st
 def test_patch_with_a_malformed_body_is_unprocessable(
     client: TestClient, body: dict[str, Any], location: list[str]
 ) -> None:
-    task = create(client, title="Unchanged")
+    task = create_task(client, title="Unchanged")
 
     body_problem = problem(client.patch(f"/tasks/{task['id']}", json=body), 422)
 
@@ -282,7 +283,7 @@ def test_patch_unknown_task_is_not_found(client: TestClient) -> None:
 
 
 def test_delete_removes_the_task(client: TestClient) -> None:
-    task = create(client, title="Short-lived")
+    task = create_task(client, title="Short-lived")
 
     deleted = client.delete(f"/tasks/{task['id']}")
 

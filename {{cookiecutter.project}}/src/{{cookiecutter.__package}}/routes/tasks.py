@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
+from .. import openapi
 from ..dependencies import TaskRepositoryDep
 from ..models import Task, TaskCreate, TaskUpdate
-from ..openapi import problem_responses
 
 # Ids are PostgreSQL bigints; anything outside that range cannot name a task.
 MAX_TASK_ID = 2**63 - 1
@@ -49,13 +49,25 @@ FOLLOW_THE_CREATED_TASK = {
         ("DeleteTask", "delete_task"),
     ]
 }
-CREATED: dict[int | str, dict[str, Any]] = {
+CREATED: openapi.Responses = {
     status.HTTP_201_CREATED: {
         "description": "The task, as stored",
         "headers": {"Location": {"description": "The task's URL", "schema": {"type": "string"}}},
         "links": FOLLOW_THE_CREATED_TASK,
     }
 }
+
+# The error statuses only the task routes answer, and what each means for them.
+TASK_PROBLEMS = {
+    400: "The title is missing or blank; `errors` lists that and anything else wrong",
+    404: "No task has that id",
+}
+
+
+def problem_responses(*statuses: int) -> openapi.Responses:
+    """The OpenAPI responses of these error statuses, the task routes' own described here."""
+    return openapi.problem_responses(*statuses, descriptions=TASK_PROBLEMS)
+
 
 router = APIRouter(prefix="/tasks", tags=["tasks"], responses=problem_responses(422, 503))
 

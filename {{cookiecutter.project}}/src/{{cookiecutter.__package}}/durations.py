@@ -1,0 +1,10 @@
+"""Durations written as PostgreSQL's settings take them, such as `statement_timeout`."""
+
+from __future__ import annotations
+
+import math
+
+
+def milliseconds(seconds: float) -> str:
+    """A PostgreSQL duration setting, rounded up: 0 would switch a timeout off."""
+    return f"{math.ceil(seconds * 1000)}ms"
