@@ -93,6 +93,16 @@ def replace_pattern(relative: str, pattern: re.Pattern[str], new: str) -> Breaka
     return breakage
 
 
+def both(first: Breakage, second: Breakage) -> Breakage:
+    """A breakage made of two."""
+
+    def breakage(project: Path) -> None:
+        first(project)
+        second(project)
+
+    return breakage
+
+
 def delete_the_api_integration_tests(project: Path) -> None:
     """Keep only the migrate command's test: the suite passes, but the API goes untested."""
     for module in (project / "tests" / "integration").glob("test_*.py"):
@@ -153,6 +163,19 @@ BREAKAGES: dict[str, tuple[Breakage, str, str]] = {
         ),
         f"integration-{RED_PYTHON}",
         'relation "no_such_table" does not exist',
+    ),
+    # A hang stops the run at the project's time limit (cut from 60 s to 5 s here).
+    "integration-test-that-hangs": (
+        both(
+            add(
+                "tests/integration/test_a_hang.py",
+                "import anyio\nimport pytest\n\npytestmark = pytest.mark.anyio\n\n\n"
+                "async def test_waits_forever() -> None:\n    await anyio.sleep_forever()\n",
+            ),
+            replace("pyproject.toml", "timeout = 60\n", "timeout = 5\n"),
+        ),
+        f"integration-{RED_PYTHON}",
+        "+ Timeout +",
     ),
     "coverage-drop": (
         delete_the_api_integration_tests,
