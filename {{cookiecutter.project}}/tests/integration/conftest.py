@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import uuid
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -113,3 +114,16 @@ async def proxy(database_url: str) -> AsyncIterator[DatabaseProxy]:
 def recording_opener() -> RecordingOpener:
     """Pass to create_app(database=...) to see the databases (pools) its lifespan opens."""
     return RecordingOpener()
+
+
+@pytest.fixture
+async def schema(database_url: str) -> AsyncIterator[str]:
+    """A new, empty schema, dropped afterwards."""
+    name = f"test_schema_{uuid.uuid4().hex}"
+    admin = await asyncpg.connect(database_url)
+    await admin.execute(f'CREATE SCHEMA "{name}"')
+    try:
+        yield name
+    finally:
+        await admin.execute(f'DROP SCHEMA "{name}" CASCADE')
+        await admin.close()

@@ -5,7 +5,6 @@ They also notice files edited after they ran, and a failed one leaves no trace.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -29,19 +28,6 @@ from ..settings import settings_for_tests
 from .app_client import app_client
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def schema(database_url: str) -> AsyncIterator[str]:
-    """A new, empty schema, dropped afterwards."""
-    name = f"migration_test_{uuid.uuid4().hex}"
-    admin = await asyncpg.connect(database_url)
-    await admin.execute(f'CREATE SCHEMA "{name}"')
-    try:
-        yield name
-    finally:
-        await admin.execute(f'DROP SCHEMA "{name}" CASCADE')
-        await admin.close()
 
 
 @pytest.fixture

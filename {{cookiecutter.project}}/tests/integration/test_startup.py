@@ -11,8 +11,6 @@ import functools
 import os
 import subprocess
 import sys
-import uuid
-from collections.abc import AsyncIterator
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import anyio
@@ -122,25 +120,18 @@ def test_the_command_says_it_in_one_line_without_a_traceback() -> None:
 
 
 @pytest.fixture
-async def edited_history(database_url: str) -> AsyncIterator[str]:
+async def edited_history(database_url: str, schema: str) -> str:
     """A schema whose migration history says the first file had other contents."""
-    schema = f"startup_test_{uuid.uuid4().hex}"
-    admin = await asyncpg.connect(database_url)
-    await admin.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        migrating = await asyncpg.connect(database_url, server_settings={"search_path": schema})
-        await apply_migrations(migrating)
-        await migrating.execute(
-            "UPDATE schema_migrations SET checksum = 'edited' WHERE version = $1",
-            load_migrations()[0].version,
-        )
-        await migrating.close()
-        parts = urlsplit(database_url)
-        query = urlencode([*parse_qsl(parts.query), ("search_path", schema)])
-        yield urlunsplit(parts._replace(query=query))
-    finally:
-        await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        await admin.close()
+    migrating = await asyncpg.connect(database_url, server_settings={"search_path": schema})
+    await apply_migrations(migrating)
+    await migrating.execute(
+        "UPDATE schema_migrations SET checksum = 'edited' WHERE version = $1",
+        load_migrations()[0].version,
+    )
+    await migrating.close()
+    parts = urlsplit(database_url)
+    query = urlencode([*parse_qsl(parts.query), ("search_path", schema)])
+    return urlunsplit(parts._replace(query=query))
 
 
 @pytest.mark.anyio
