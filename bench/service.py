@@ -38,6 +38,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from tests.support.image import OtherApp, RunningService, fetch_json, run_like_the_image
+from tests.support.lock import installed_versions, normalised
 from tests.support.pythons import installed_pythons
 from tests.support.template import render
 
@@ -161,19 +162,13 @@ def create_tasks(url: str, count: int) -> tuple[int, int]:
     return ids[0], ids[-1]
 
 
-def installed_versions(venv: Path, distributions: list[str]) -> dict[str, str]:
+def versions_in(venv: Path, distributions: list[str]) -> dict[str, str]:
     """The Python and these distributions' versions in an environment."""
-    code = (
-        "import sys; from importlib.metadata import version; "
-        "print(sys.version.split()[0], *map(version, sys.argv[1:]))"
-    )
-    printed = subprocess.run(
-        [str(venv / "bin" / "python"), "-c", code, *distributions],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    return dict(zip(["Python", *distributions], printed, strict=True))
+    python = subprocess.run(
+        [str(venv / "bin" / "python"), "--version"], capture_output=True, text=True, check=True
+    ).stdout.split()[-1]
+    installed = installed_versions(venv)
+    return {"Python": python} | {name: installed[normalised(name)] for name in distributions}
 
 
 def write_script(endpoint: Endpoint, workdir: Path) -> Path | None:
@@ -241,8 +236,8 @@ def measure_service(workdir: Path) -> ServiceResult:
             for label, settings in (("on", {}), ("off", OBSERVABILITY_OFF))
         }
         service = services[SERVICE.key]
-        versions = installed_versions(service.venv, ["fastapi", "granian"])
-        versions |= installed_versions(services[SQLALCHEMY_FASTAPI.key].venv, ["sqlalchemy"])
+        versions = versions_in(service.venv, ["fastapi", "granian"])
+        versions |= versions_in(services[SQLALCHEMY_FASTAPI.key].venv, ["sqlalchemy"])
         tasks = {create_tasks(url, TASKS_TO_READ) for url in (s.url for s in services.values())}
         tasks |= {create_tasks(pair.url, TASKS_TO_READ) for pair in on_and_off.values()}
         if len(tasks) != 1:
