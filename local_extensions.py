@@ -6,6 +6,7 @@ The check runs before cookiecutter creates anything (CheckedProjectFolder).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from cookiecutter.exceptions import FailedHookException
@@ -58,9 +59,15 @@ class CheckedProjectFolder(Extension):
     """
 
     def __init__(self, environment: Environment) -> None:
-        """Add the filter that checks the answers."""
+        """Add the filter that checks the answers, and where the template is for the hooks.
+
+        The hooks run in the project folder. Cookiecutter's `_repo_dir` is relative when
+        the template was named by a relative path, and cruft passes none: `template_folder`
+        is the absolute path of the folder this module was imported from, in both.
+        """
         super().__init__(environment)
         environment.filters["checked_project_folder"] = checked_project_folder
+        environment.globals["template_folder"] = str(Path(__file__).resolve().parent)
 
     def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
         """Send the project folder's name through the check; leave other templates alone."""

@@ -13,11 +13,14 @@ import sys
 
 # The answers arrive as one JSON document so that no answer can break this file's syntax.
 ANSWERS = json.loads({{cookiecutter | jsonify | tojson}})
+# Where answers.py is (local_extensions.CheckedProjectFolder says; when that extension is
+# switched off, cookiecutter's `_repo_dir` has to do).
+TEMPLATE_FOLDER = {{template_folder | default(cookiecutter._repo_dir) | tojson}}
 
 
 def main() -> int:
     """Print every bad answer on stderr and return the exit status."""
-    sys.path.insert(0, ANSWERS["_repo_dir"])  # the template, where answers.py is
+    sys.path.insert(0, TEMPLATE_FOLDER)
     from answers import problems  # importable once the path is set
 
     messages = problems(ANSWERS)

@@ -33,12 +33,17 @@ def render(output_dir: Path, **answers: str) -> Path:
 
 
 def cookiecutter_command(
-    *arguments: str, env: dict[str, str] | None = None
+    *arguments: str, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run the cookiecutter command line (with `env` added); return its result."""
+    """Run the cookiecutter command line (with `env` added, in `cwd`); return its result.
+
+    `python -m` puts `cwd` first on the import path: run in a template's folder (the
+    tests' own), cookiecutter takes that template's local_extensions for any template.
+    """
     return subprocess.run(
         [sys.executable, "-m", "cookiecutter", *arguments],
         env=environment(add=env),
+        cwd=cwd,
         capture_output=True,
         text=True,
         check=False,
