@@ -6,10 +6,12 @@ import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
 from .support.template import TEMPLATE
+from .support.template_history import git, start_repository
 
 
 @pytest.fixture(scope="module")
@@ -25,32 +27,91 @@ def hook() -> ModuleType:
     return module
 
 
-def test_the_replay_file_keeps_a_fetched_template_and_no_path_of_this_machine(
-    hook: ModuleType, tmp_path: Path
+PUBLIC_URL = "https://github.com/acme/cookiecutter-fastapi-nox.git"
+
+
+def template_checkout(folder: Path, origin: str) -> tuple[Path, str]:
+    """A git checkout of a one-answer template whose origin is `origin`; and its commit."""
+    folder.mkdir(parents=True)
+    (folder / "cookiecutter.json").write_text('{"project": "tasks"}', encoding="utf-8")
+    commit = start_repository(folder, "A template")
+    git(folder, "remote", "add", "origin", origin)
+    return folder, commit
+
+
+def recorded(hook: ModuleType, project: Path, answers: dict[str, str], template: Path) -> Any:
+    project.mkdir()
+    hook.record_answers(project, answers, template)
+    return json.loads((project / ".cruft.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [PUBLIC_URL, "ssh://git@github.com/acme/template.git", "git@github.com:acme/template.git"],
+)
+def test_a_public_template_is_recorded_with_its_commit_and_no_path_of_this_machine(
+    hook: ModuleType, tmp_path: Path, origin: str
 ) -> None:
+    template, commit = template_checkout(tmp_path / "template", origin)
     answers = {
         "project": "tasks",
         "_template": "gh:acme/cookiecutter-fastapi-nox",
         "_output_dir": "/home/me/code",
-        "_repo_dir": "/home/me/.cookiecutters/cookiecutter-fastapi-nox",
+        "_repo_dir": str(template),
         "_checkout": "main",
     }
 
-    hook.record_answers(tmp_path, answers)
+    state = recorded(hook, tmp_path / "project", answers, template)
 
-    recorded = json.loads((tmp_path / ".cookiecutter.json").read_text(encoding="utf-8"))
-    assert recorded == {
-        "cookiecutter": {"project": "tasks", "_template": "gh:acme/cookiecutter-fastapi-nox"}
+    assert state == {
+        "template": origin,
+        "commit": commit,
+        "checkout": "main",
+        "context": {"cookiecutter": {"project": "tasks", "_template": origin, "_commit": commit}},
+        "directory": None,
     }
 
 
-def test_the_replay_file_leaves_out_a_template_folder_of_this_machine(
+@pytest.mark.parametrize(
+    "origin", ["/home/me/template", "../template", "file:///home/me/template", "C:/template"]
+)
+def test_a_template_from_a_folder_of_this_machine_is_not_recorded(
+    hook: ModuleType, tmp_path: Path, origin: str
+) -> None:
+    template, _commit = template_checkout(tmp_path / "template", origin)
+    answers = {"project": "tasks", "_template": str(template), "_repo_dir": str(template)}
+
+    state = recorded(hook, tmp_path / "project", answers, template)
+
+    assert state == {
+        "checkout": None,
+        "context": {"cookiecutter": {"project": "tasks"}},
+        "directory": None,
+    }
+
+
+def test_a_template_folder_inside_another_checkout_is_not_taken_for_that_checkout(
     hook: ModuleType, tmp_path: Path
 ) -> None:
-    hook.record_answers(tmp_path, {"project": "tasks", "_template": "/home/me/template"})
+    _repository, _commit = template_checkout(tmp_path / "code", PUBLIC_URL)
+    template = tmp_path / "code" / "downloaded-template"
+    template.mkdir()
+    (template / "cookiecutter.json").write_text('{"project": "tasks"}', encoding="utf-8")
 
-    recorded = json.loads((tmp_path / ".cookiecutter.json").read_text(encoding="utf-8"))
-    assert recorded == {"cookiecutter": {"project": "tasks"}}
+    state = recorded(hook, tmp_path / "project", {"project": "tasks"}, template)
+
+    assert "template" not in state
+    assert "commit" not in state
+
+
+def test_the_answers_keep_the_order_of_cookiecutter_json(hook: ModuleType, tmp_path: Path) -> None:
+    template = tmp_path / "template"
+    template.mkdir()
+    (template / "cookiecutter.json").write_text('{"b": "", "a": "", "_c": ""}', "utf-8")
+
+    state = recorded(hook, tmp_path / "project", {"_c": "3", "a": "1", "b": "2"}, template)
+
+    assert list(state["context"]["cookiecutter"]) == ["b", "a", "_c"]
 
 
 def test_switching_the_image_off_removes_its_files(hook: ModuleType, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cookiecutter.environment import StrictEnvironment
 
 from .support.template import TEMPLATE, cookiecutter_command, render, render_cli
 
@@ -90,7 +91,7 @@ def test_answers_from_a_config_file_are_checked_too(tmp_path: Path) -> None:
 
 def test_answers_from_a_replay_file_are_checked_too(tmp_path: Path) -> None:
     project = render(tmp_path / "first")
-    replay = json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))
+    replay = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))["context"]
     replay["cookiecutter"]["project"] = "a/b"
     replay_file = tmp_path / "replay.json"
     replay_file.write_text(json.dumps(replay), encoding="utf-8")
@@ -109,15 +110,23 @@ def test_answers_from_a_replay_file_are_checked_too(tmp_path: Path) -> None:
 
 def test_the_hook_refuses_what_the_first_check_let_through(tmp_path: Path) -> None:
     """Run the pre-generation hook as cookiecutter would, on answers it never checked."""
-    answers = json.loads((render(tmp_path / "good") / ".cookiecutter.json").read_text("utf-8"))
-    answers = answers["cookiecutter"] | {"author_email": "nope", "_repo_dir": str(TEMPLATE)}
+    state = json.loads((render(tmp_path / "good") / ".cruft.json").read_text("utf-8"))
+    answers = state["context"]["cookiecutter"] | {
+        "author_email": "nope",
+        "_repo_dir": str(TEMPLATE),
+        "_extensions": [],  # what the hook is there for: the first check switched off
+    }
     hook = (TEMPLATE / "hooks" / "pre_gen_project.py").read_text(encoding="utf-8")
-    rendered = hook.replace("{{cookiecutter | jsonify | tojson}}", json.dumps(json.dumps(answers)))
+    environment = StrictEnvironment(context={"cookiecutter": answers})
     script = tmp_path / "pre_gen_project.py"
-    script.write_text(rendered, encoding="utf-8")
+    script.write_text(environment.from_string(hook).render(cookiecutter=answers), "utf-8")
 
     result = subprocess.run(
         [sys.executable, str(script)], capture_output=True, text=True, check=False
     )
 
-    assert_refused(result, "author_email 'nope' is not an e-mail address")
+    assert_refused(
+        result,
+        "author_email 'nope' is not an e-mail address",
+        "_extensions must be what the template derives from the other answers",
+    )

@@ -76,7 +76,7 @@ def test_default_project_has_the_promised_layout(default_project: Path) -> None:
         "tasks.py",
         "README.md",
         ".gitignore",
-        ".cookiecutter.json",
+        ".cruft.json",
         "tests/unit",
         "tests/integration",
     ]:
@@ -117,23 +117,29 @@ def test_ruff_is_clean_on_the_output(any_project: Path) -> None:
         assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_answers_are_recorded_for_re_rendering(default_project: Path, tmp_path: Path) -> None:
-    replay = json.loads((default_project / ".cookiecutter.json").read_text(encoding="utf-8"))
-    recorded = replay["cookiecutter"]
+def test_answers_are_recorded_for_updates_and_re_rendering(
+    default_project: Path, tmp_path: Path
+) -> None:
+    text = (default_project / ".cruft.json").read_text(encoding="utf-8")
+    state = json.loads(text)
+    recorded = state["context"]["cookiecutter"]
 
     public = {key: value for key, value in DEFAULTS.items() if not key.startswith("_")}
     assert {key: recorded[key] for key in public} == {**public, "project": "task-service"}
-    # Nothing about the machine it was rendered on: a local template's path included.
-    assert not {"_output_dir", "_repo_dir", "_checkout", "_template"} & recorded.keys()
+    # Nothing about the machine it was rendered on (where the template came from is
+    # recorded only when it is public: tests/test_post_generation.py).
+    assert not {"_output_dir", "_repo_dir"} & recorded.keys()
+    assert str(TEMPLATE) not in text
+    assert str(default_project.parent) not in text
 
+    # The README's re-render: `context` is a cookiecutter replay file.
+    replay = tmp_path / "answers.json"
+    replay.write_text(json.dumps(state["context"]), encoding="utf-8")
     replayed = cookiecutter_command(
-        "--replay-file",
-        str(default_project / ".cookiecutter.json"),
-        f"--output-dir={tmp_path}",
-        str(TEMPLATE),
+        "--replay-file", str(replay), f"--output-dir={tmp_path / 'again'}", str(TEMPLATE)
     )
     assert replayed.returncode == 0, replayed.stdout + replayed.stderr
-    again = tmp_path / default_project.name
+    again = tmp_path / "again" / default_project.name
     assert [p.relative_to(again) for p in files_of(again)] == [
         p.relative_to(default_project) for p in files_of(default_project)
     ]
@@ -180,6 +186,14 @@ def test_post_generation_hook_prints_next_steps(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "cd task-service" in result.stdout
     assert "nox" in result.stdout
+
+
+def test_a_template_named_by_a_relative_path_renders(tmp_path: Path) -> None:
+    """As `nox -s bake` names it: the hooks run in the project, not where cookiecutter ran."""
+    result = cookiecutter_command("--no-input", f"--output-dir={tmp_path}", ".", cwd=TEMPLATE)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "task-service" / ".cruft.json").is_file()
 
 
 def load_toml(path: Path) -> dict[str, Any]:
