@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Any
 
 IMAGE_FILES = ("Dockerfile", ".dockerignore")
+# The Kubernetes manifests, and the unit test that holds them to the service's settings.
+KUBERNETES_FOLDER = "deploy"
+KUBERNETES_TEST = "tests/unit/test_deploy.py"
 
 # Cookiecutter's notes on this rendering: folders of this machine, meaningless anywhere
 # else, and the checkout asked for, which `.cruft.json` keeps as `checkout`, as cruft does.
@@ -27,10 +30,16 @@ LOCK_TIMEOUT = 120
 
 
 def remove_switched_off_files(project: Path, answers: dict[str, Any]) -> None:
-    """Delete the files of the options the answers switched off."""
+    """Delete the files of the options the answers switched off.
+
+    The manifests run the image: without it, there are none whatever include_kubernetes says.
+    """
     if not answers["include_image"]:
         for name in IMAGE_FILES:
             (project / name).unlink()
+    if not (answers["include_image"] and answers["include_kubernetes"]):
+        shutil.rmtree(project / KUBERNETES_FOLDER)
+        (project / KUBERNETES_TEST).unlink()
 
 
 def record_answers(project: Path, answers: dict[str, Any], template: Path) -> None:

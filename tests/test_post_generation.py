@@ -114,13 +114,44 @@ def test_the_answers_keep_the_order_of_cookiecutter_json(hook: ModuleType, tmp_p
     assert list(state["context"]["cookiecutter"]) == ["b", "a", "_c"]
 
 
-def test_switching_the_image_off_removes_its_files(hook: ModuleType, tmp_path: Path) -> None:
-    for name in ("Dockerfile", ".dockerignore", "README.md"):
+OPTION_FILES = [
+    ".dockerignore",
+    "Dockerfile",
+    "README.md",
+    "deploy/deployment.yaml",
+    "tests/unit/test_deploy.py",
+]
+
+
+def remaining(project: Path) -> list[str]:
+    return sorted(str(path.relative_to(project)) for path in project.rglob("*") if path.is_file())
+
+
+@pytest.mark.parametrize(
+    ("include_image", "include_kubernetes", "left"),
+    [
+        (True, True, OPTION_FILES),
+        (True, False, [".dockerignore", "Dockerfile", "README.md"]),
+        # The manifests run the image: without it there are none, whatever the other says.
+        (False, True, ["README.md"]),
+        (False, False, ["README.md"]),
+    ],
+)
+def test_switched_off_options_lose_their_files(
+    hook: ModuleType,
+    tmp_path: Path,
+    include_image: bool,
+    include_kubernetes: bool,
+    left: list[str],
+) -> None:
+    for name in OPTION_FILES:  # their contents do not matter
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("", encoding="utf-8")
+    answers = {"include_image": include_image, "include_kubernetes": include_kubernetes}
 
-    hook.remove_switched_off_files(tmp_path, {"include_image": False})
+    hook.remove_switched_off_files(tmp_path, answers)
 
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["README.md"]
+    assert remaining(tmp_path) == left
 
 
 @pytest.mark.parametrize(

@@ -136,6 +136,16 @@ BREAKAGES: dict[str, tuple[Breakage, str, str]] = {
         "lint",
         "DL3013",
     ),
+    "kubernetes-manifest-with-a-misspelt-field": (
+        replace("deploy/deployment.yaml", "readinessProbe:", "readinesProbe:"),
+        "lint",
+        "'readinesProbe' was unexpected",
+    ),
+    "kubernetes-manifest-of-an-unknown-kind": (
+        replace("deploy/deployment.yaml", "kind: Deployment\n", "kind: Deploymnet\n"),
+        "lint",
+        "Couldn't find schema for kind Deploymnet",
+    ),
     "failing-unit-test": (
         append(
             "tests/unit/test_app.py",

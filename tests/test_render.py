@@ -40,6 +40,7 @@ RENDER_CASES = {
     "python-3.13": {"python_min": "3.13"},
     "python-3.14": {"python_min": "3.14"},
     "no-image": {"include_image": "no"},
+    "no-kubernetes": {"include_kubernetes": "no"},
     "coverage-100": {"coverage_threshold": "100"},
     "postgres-14": {"postgres_version": "14"},
     "name-with-spaces-and-capitals": {"project_name": "ACME Order Tracker"},
@@ -85,6 +86,13 @@ def test_default_project_has_the_promised_layout(default_project: Path) -> None:
         assert (package / f"{module}.py").is_file(), module
     assert (package / "routes" / "tasks.py").is_file()
     assert (package / "migrations" / "0001_create_tasks.sql").is_file()
+    assert sorted(path.name for path in (default_project / "deploy").iterdir()) == [
+        "deployment.yaml",
+        "horizontal-pod-autoscaler.yaml",
+        "kustomization.yaml",
+        "pod-disruption-budget.yaml",
+        "service.yaml",
+    ]
 
 
 def test_no_template_syntax_is_left(any_project: Path) -> None:
@@ -186,6 +194,16 @@ def test_post_generation_hook_prints_next_steps(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "cd task-service" in result.stdout
     assert "nox" in result.stdout
+
+
+def test_kubernetes_can_be_switched_off_alone(tmp_path: Path) -> None:
+    project = render(tmp_path, include_kubernetes="no")
+
+    assert not (project / "deploy").exists()
+    assert not (project / "tests" / "unit" / "test_deploy.py").exists()
+    assert "kubernetes-validate" not in (project / "pyproject.toml").read_text(encoding="utf-8")
+    assert "## Deploying to Kubernetes" not in (project / "README.md").read_text(encoding="utf-8")
+    assert (project / "Dockerfile").is_file()
 
 
 def test_a_template_named_by_a_relative_path_renders(tmp_path: Path) -> None:

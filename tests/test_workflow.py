@@ -233,6 +233,9 @@ def test_image_files_and_task_go_with_the_image(rendered: Rendered) -> None:
     assert ("image" in task_names) is rendered.include_image
     assert {"dev", "db", "migrate", "ci"} <= task_names
     assert ("docker" in readme.lower()) is rendered.include_image
+    # The Kubernetes manifests run the image: they go with it (and their own answer).
+    assert (rendered.project / "deploy").exists() is rendered.include_image
+    assert ("## Deploying to Kubernetes" in readme) is rendered.include_image
 
 
 def test_template_workflow_calls_the_templates_default_sessions() -> None:

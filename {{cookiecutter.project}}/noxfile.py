@@ -35,6 +35,10 @@ LOCK = Path("uv.lock")
 MISSING_LOCK = "no uv.lock: run `uv lock` (it needs the package index) and commit uv.lock"
 DOCKERFILE = Path("Dockerfile")
 GITHUB_CONFIG = Path(".github")
+KUBERNETES_MANIFESTS = Path("deploy")
+# The oldest Kubernetes the manifests are checked against (kubernetes-validate ships the
+# schemas): still supported by the big providers, and new enough for preStop `sleep`.
+KUBERNETES_VERSION = "1.32.0"
 # GitHub's own schemas, vendored in check-jsonschema so that they work offline.
 GITHUB_SCHEMAS = {
     "vendor.github-workflows": ".github/workflows/*.yml",
@@ -70,12 +74,13 @@ def install_locked(session: nox.Session, *selection: str) -> None:
 
 @nox.session(python=python_for_tools())
 def lint(session: nox.Session) -> None:
-    """Check the code (ruff, mypy), the Dockerfile (hadolint) and .github/ (schemas, zizmor).
+    """Check the code (ruff, mypy), the Dockerfile, .github/ and the Kubernetes manifests.
 
     ruff check, ruff format --check and strict mypy always. When the project has them:
     hadolint on the Dockerfile; GitHub's schemas (check-jsonschema) and zizmor (offline)
-    on the workflows and dependabot.yml. mypy checks the tests, tasks.py and this file
-    too, so lint installs every development dependency (the `dev` group).
+    on the workflows and dependabot.yml; Kubernetes' schemas (kubernetes-validate,
+    offline) on deploy/. mypy checks the tests, tasks.py and this file too, so lint
+    installs every development dependency (the `dev` group).
     """
     install_locked(session, "--group=dev")
     session.run("ruff", "check", ".")
@@ -89,6 +94,33 @@ def lint(session: nox.Session) -> None:
     if GITHUB_CONFIG.exists():
         # Strict: a file zizmor cannot parse is an error, not a warning and a pass.
         session.run("zizmor", "--offline", "--strict-collection", str(GITHUB_CONFIG))
+    if manifests := kubernetes_manifests():
+        validate_manifests(session, manifests)
+
+
+def kubernetes_manifests() -> list[str]:
+    """The Kubernetes objects in deploy/: every YAML file but kustomize's own."""
+    found = KUBERNETES_MANIFESTS.glob("*.yaml")
+    return sorted(str(path) for path in found if path.name != "kustomization.yaml")
+
+
+def validate_manifests(session: nox.Session, manifests: list[str]) -> None:
+    """Check the manifests against Kubernetes' schemas, unknown fields refused (--strict).
+
+    kubernetes-validate exits non-zero on an invalid object but only warns about one whose
+    kind has no schema (a misspelt `kind`): with --quiet it prints problems alone, so any
+    output fails the session.
+    """
+    problems = session.run(
+        "kubernetes-validate",
+        "--strict",
+        "--quiet",
+        f"--kubernetes-version={KUBERNETES_VERSION}",
+        *manifests,
+        silent=True,
+    )
+    if problems:
+        session.error(" ".join(str(problems).split()))
 
 
 def run_tests_under_coverage(session: nox.Session, suite: str) -> None:

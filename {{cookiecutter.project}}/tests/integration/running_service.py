@@ -56,13 +56,8 @@ def free_port() -> int:
     return port
 
 
-@asynccontextmanager
-async def running_service(log: Path, **settings: str) -> AsyncIterator[RunningService]:
-    """Start the service with these settings (as environment variables) until the block ends.
-
-    It listens on a free loopback port; its output goes to `log`. It is ready when
-    /health answers, and stopped with SIGTERM at the end if it still runs.
-    """
+async def start_service(log: Path, settings: dict[str, str]) -> RunningService:
+    """Start the service's process with these settings, on a free loopback port."""
     port = free_port()
     environment = os.environ | settings | {"HOST": "127.0.0.1", "PORT": str(port)}
     with log.open("wb") as output:
@@ -74,12 +69,42 @@ async def running_service(log: Path, **settings: str) -> AsyncIterator[RunningSe
             stdout=output,
             stderr=output,
         )
-    service = RunningService(process, port, log)
+    return RunningService(process, port, log)
+
+
+@asynccontextmanager
+async def running_service(log: Path, **settings: str) -> AsyncIterator[RunningService]:
+    """Start the service with these settings (as environment variables) until the block ends.
+
+    It listens on a free loopback port; its output goes to `log`. It is ready when
+    /health answers, and stopped with SIGTERM at the end if it still runs.
+    """
+    service = await start_service(log, settings)
     try:
         await wait_until_healthy(service)
         yield service
     finally:
         await service.stop()
+
+
+@asynccontextmanager
+async def running_replicas(
+    count: int, logs: Path, **settings: str
+) -> AsyncIterator[list[RunningService]]:
+    """Start `count` instances at once, as an orchestrator starts replicas, until the block ends.
+
+    Each is a service as `running_service` starts one, logging to `logs/replica-<n>.log`.
+    """
+    services = [await start_service(logs / f"replica-{n}.log", settings) for n in range(count)]
+    try:
+        async with anyio.create_task_group() as starting:
+            for service in services:
+                starting.start_soon(wait_until_healthy, service)
+        yield services
+    finally:
+        async with anyio.create_task_group() as stopping:
+            for service in services:
+                stopping.start_soon(service.stop)
 
 
 async def wait_until_healthy(service: RunningService) -> None:

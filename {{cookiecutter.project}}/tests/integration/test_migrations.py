@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import anyio
 import asyncpg
@@ -26,6 +25,7 @@ from {{ cookiecutter.__package }}.settings import Settings
 
 from ..settings import settings_for_tests
 from .app_client import app_client
+from .database_urls import with_search_path
 
 pytestmark = pytest.mark.anyio
 
@@ -94,13 +94,6 @@ async def test_migrations_leave_no_lock_or_setting_behind(fresh_schema: asyncpg.
     held = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
     assert await fresh_schema.fetchval(held) == 0
     assert await fresh_schema.fetchval("SHOW statement_timeout") == timeout
-
-
-def with_search_path(database_url: str, schema: str) -> str:
-    """The URL with a search_path: asyncpg sends unknown query parameters as settings."""
-    parts = urlsplit(database_url)
-    query = [*parse_qsl(parts.query), ("search_path", schema)]
-    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 @asynccontextmanager

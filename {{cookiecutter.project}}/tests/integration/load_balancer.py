@@ -1,0 +1,69 @@
+"""Spread requests over several instances of the service, as a load balancer does."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import httpx2
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The instance that answered a request (its index), and its response."""
+
+    instance: int
+    response: httpx2.Response
+
+
+class RoundRobin:
+    """Send each request to the next instance that still accepts connections.
+
+    Each request has a connection of its own, as a connection-level balancer such as
+    kube-proxy hands each new connection to a ready pod. A refused connection never
+    reached a server: the request goes to the next instance, and the one that refused
+    is left out from then on. A request that was sent and got no answer is not retried
+    (it may have been served); the error reaches the caller.
+    """
+
+    def __init__(self, urls: list[str]) -> None:
+        """Balance over the instances at these base URLs."""
+        no_keep_alive = httpx2.Limits(max_keepalive_connections=0)
+        self._clients = [httpx2.AsyncClient(base_url=url, limits=no_keep_alive) for url in urls]
+        self._accepting = list(range(len(urls)))
+        self._turns = itertools.count()
+
+    async def request(self, method: str, path: str, **options: Any) -> Answer:
+        """Send the request to the next instance that accepts the connection."""
+        while self._accepting:
+            instance = self._accepting[next(self._turns) % len(self._accepting)]
+            try:
+                response = await self._clients[instance].request(method, path, **options)
+            except httpx2.ConnectError:
+                if instance in self._accepting:
+                    self._accepting.remove(instance)
+                continue
+            return Answer(instance, response)
+        msg = "no instance accepts connections"
+        raise AssertionError(msg)
+
+    def withdraw(self, instance: int) -> None:
+        """Send the instance no more requests: Kubernetes so withdraws a pod it stops."""
+        if instance in self._accepting:
+            self._accepting.remove(instance)
+
+    async def __aenter__(self) -> RoundRobin:
+        """The balancer, ready."""
+        return self
+
+    async def __aexit__(
+        self,
+        error_type: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Close the clients."""
+        for client in self._clients:
+            await client.aclose()
