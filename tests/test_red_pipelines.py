@@ -141,11 +141,6 @@ BREAKAGES: dict[str, tuple[Breakage, str, str]] = {
         "lint",
         "'readinesProbe' was unexpected",
     ),
-    "kubernetes-manifest-of-an-unknown-kind": (
-        replace("deploy/deployment.yaml", "kind: Deployment\n", "kind: Deploymnet\n"),
-        "lint",
-        "Couldn't find schema for kind Deploymnet",
-    ),
     "failing-unit-test": (
         append(
             "tests/unit/test_app.py",
@@ -195,6 +190,20 @@ def test_gate_stops_the_pipeline(
 
     assert_stopped_at(run, failing)
     assert complaint in run.output
+
+
+def test_a_manifest_of_an_unknown_kind_stops_lint_in_one_line(tmp_path: Path) -> None:
+    """kubernetes-validate only warns about a kind it has no schema for; lint stops on it."""
+    project = render(tmp_path, python_min=RED_PYTHON)
+    replace("deploy/deployment.yaml", "kind: Deployment\n", "kind: Deploymnet\n")(project)
+
+    run = run_nox(project)
+
+    assert run.sessions == {"lint": "aborted"}, run.output
+    assert (
+        "nox > Session lint aborted: WARN deploy/deployment.yaml Couldn't find schema for kind "
+        "Deploymnet with api version apps/v1 for kubernetes version 1.32"
+    ) in run.output
 
 
 CONTRACT_BREAKAGES: dict[str, tuple[Breakage, str]] = {
