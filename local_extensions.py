@@ -5,6 +5,7 @@ The check runs before cookiecutter creates anything (CheckedProjectFolder).
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,12 @@ class CheckedProjectFolder(Extension):
         is the absolute path of the folder this module was imported from, in both.
         """
         super().__init__(environment)
+        # cruft renders two commits of the template in one process to compute an update,
+        # importing this module and answers.py once: the second rendering would be checked
+        # by the first one's answers.py, whose supported Pythons, say, are out of date.
+        # Reloaded for each environment, it is the checkout's own. (This module's names
+        # must therefore stay stable: the filters live here, their logic in answers.py.)
+        importlib.reload(answers)
         environment.filters["checked_project_folder"] = checked_project_folder
         environment.globals["template_folder"] = str(Path(__file__).resolve().parent)
 

@@ -11,7 +11,7 @@ import pytest
 from .support.environment import environment, tool
 from .support.nox_runs import run_nox
 from .support.pythons import installed_pythons
-from .support.template import cookiecutter_command
+from .support.template import SUPPORTED_PYTHONS, cookiecutter_command
 from .support.template_history import (
     commit_all,
     cruft,
@@ -120,6 +120,22 @@ def test_a_local_change_where_the_template_changed_too_is_left_as_a_conflict(
     readme = (project / "README.md").read_text(encoding="utf-8")
     assert f"<<<<<<< ours\n{ours}\n=======\n{theirs}\n>>>>>>> theirs\n" in readme
     assert "UU README.md" in git(project, "status", "--porcelain").splitlines()
+
+
+def test_an_update_is_checked_by_the_rules_of_the_commit_it_renders(
+    template: Path, tmp_path: Path
+) -> None:
+    """cruft renders both commits in one process; the later one supports one Python more."""
+    project = created_with_cruft(template, tmp_path / "projects")
+    supported = " ".join(SUPPORTED_PYTHONS)
+    newest = int(SUPPORTED_PYTHONS[-1].split(".")[1])
+    edit(template, "cookiecutter.json", f'"{supported}"', f'"{supported} 3.{newest + 1}"')
+    commit_all(template, "Support the next Python")
+
+    update(project)
+
+    noxfile = (project / "noxfile.py").read_text(encoding="utf-8")
+    assert f'"{SUPPORTED_PYTHONS[-1]}", "3.{newest + 1}"]' in noxfile
 
 
 def test_a_project_rendered_by_cookiecutter_alone_updates_from_its_public_source(
