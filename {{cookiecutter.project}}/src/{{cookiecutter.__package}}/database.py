@@ -169,6 +169,11 @@ async def keep_session_state(connection: asyncpg.Connection) -> None:
     return None
 
 
+def server_settings(settings: Settings) -> dict[str, str]:
+    """What each connection asks the server to set for its session: the command timeout."""
+    return {"statement_timeout": milliseconds(settings.db_command_timeout)}
+
+
 async def create_pool(settings: Settings) -> asyncpg.Pool:
     """Open a connection pool sized and timed by the settings.
 
@@ -182,7 +187,7 @@ async def create_pool(settings: Settings) -> asyncpg.Pool:
         max_size=settings.db_pool_max_size,
         timeout=settings.db_connect_timeout,
         command_timeout=settings.db_command_timeout,
-        server_settings={"statement_timeout": milliseconds(settings.db_command_timeout)},
+        server_settings=server_settings(settings),
         reset=keep_session_state,
     )
 

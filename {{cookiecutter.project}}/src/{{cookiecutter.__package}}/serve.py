@@ -24,7 +24,7 @@ from granian.http import HTTP1Settings
 from granian.log import LogLevels
 from pydantic import ValidationError
 
-from .database import UNAVAILABLE_ERRORS
+from .database import UNAVAILABLE_ERRORS, server_settings
 from .logs import configure_logging, standard_logging_config
 from .migrate import MigrationError, apply_migrations
 from .settings import Settings
@@ -60,11 +60,18 @@ def read_settings() -> Settings:
 
 
 async def prepare_database(settings: Settings) -> None:
-    """Connect to the database and, unless switched off, apply the pending migrations."""
+    """Connect to the database and, unless switched off, apply the pending migrations.
+
+    The connection asks for what the pool's connections ask for, so that a pooler which
+    refuses it (PgBouncer refuses `statement_timeout` unless told to ignore it) stops the
+    start here, in one line, not each worker later.
+    """
     address = settings.database_address
     try:
         connection = await asyncpg.connect(
-            settings.database_url.get_secret_value(), timeout=settings.db_connect_timeout
+            settings.database_url.get_secret_value(),
+            timeout=settings.db_connect_timeout,
+            server_settings=server_settings(settings),
         )
     except DATABASE_ERRORS as error:
         msg = f"cannot connect to the database at {address}: {reason(error, settings)}"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import asyncpg
 import pytest
 from granian.constants import HTTPModes
 
@@ -40,3 +42,25 @@ def test_granian_serves_the_app_with_the_settings_limits(
     # Only the package's own source restarts it, not .nox/, .venv/ or the tests.
     assert recorder["reload_paths"] == [serve.SOURCE]
     assert serve.SOURCE.name == "{{ cookiecutter.__package }}"
+
+
+async def refuse_session_settings(dsn: str, **options: Any) -> None:
+    """Connect as PgBouncer answers a client that asks for a session setting at startup."""
+    if options.get("server_settings"):
+        setting = next(iter(options["server_settings"]))
+        msg = f"unsupported startup parameter: {setting}"
+        raise asyncpg.exceptions.ProtocolViolationError(msg)
+
+
+def test_a_pooler_refusing_the_pools_settings_stops_the_start_in_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(asyncpg, "connect", refuse_session_settings)
+
+    with pytest.raises(serve.StartupError) as refused:
+        asyncio.run(serve.prepare_database(UNIT_SETTINGS))
+
+    assert str(refused.value) == (
+        f"cannot connect to the database at {UNIT_SETTINGS.database_address}: "
+        "unsupported startup parameter: statement_timeout"
+    )
