@@ -256,6 +256,12 @@ def broken(project: Path, breakage: Breakage) -> Iterator[None]:
             path.write_bytes(content)
 
 
+# Schemathesis searches at random. Its stateful run found the DELETE that keeps the task
+# in every one of 52 searches made on their own, yet missed it once in a full suite: a
+# search that finds nothing is made again, with a new seed, up to three in all.
+CONTRACT_SEARCHES = 3
+
+
 def test_schemathesis_finds_each_broken_contract(tmp_path: Path, postgres: PostgresServer) -> None:
     """One render and one environment for all the breakages: the contract test alone runs."""
     project = render(tmp_path, python_min=RED_PYTHON)
@@ -265,15 +271,18 @@ def test_schemathesis_finds_each_broken_contract(tmp_path: Path, postgres: Postg
 
     for name, (breakage, complaint) in CONTRACT_BREAKAGES.items():
         with broken(project, breakage):
-            run = subprocess.run(
-                [str(pytest_command), "tests/integration/test_api_contract.py"],
-                cwd=project,
-                env=environment(add={"DATABASE_URL": postgres.get_uri()}),
-                capture_output=True,
-                text=True,
-                timeout=PIPELINE_TIMEOUT,
-                check=False,
-            )
+            for _search in range(CONTRACT_SEARCHES):
+                run = subprocess.run(
+                    [str(pytest_command), "tests/integration/test_api_contract.py"],
+                    cwd=project,
+                    env=environment(add={"DATABASE_URL": postgres.get_uri()}),
+                    capture_output=True,
+                    text=True,
+                    timeout=PIPELINE_TIMEOUT,
+                    check=False,
+                )
+                if run.returncode != 0:
+                    break
         assert run.returncode == 1, (name, run.stdout, run.stderr)
         assert complaint in run.stdout, (name, run.stdout)
 
