@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 import httpx2
@@ -28,11 +29,10 @@ class RoundRobin:
     (it may have been served); the error reaches the caller.
     """
 
-    def __init__(self, urls: list[str]) -> None:
-        """Balance over the instances at these base URLs."""
-        no_keep_alive = httpx2.Limits(max_keepalive_connections=0)
-        self._clients = [httpx2.AsyncClient(base_url=url, limits=no_keep_alive) for url in urls]
-        self._accepting = list(range(len(urls)))
+    def __init__(self, clients: list[httpx2.AsyncClient]) -> None:
+        """Balance over the instances these clients reach, one client per instance."""
+        self._clients = clients
+        self._accepting = list(range(len(clients)))
         self._turns = itertools.count()
 
     async def request(self, method: str, path: str, **options: Any) -> Answer:
@@ -54,16 +54,17 @@ class RoundRobin:
         if instance in self._accepting:
             self._accepting.remove(instance)
 
-    async def __aenter__(self) -> RoundRobin:
-        """The balancer, ready."""
-        return self
 
-    async def __aexit__(
-        self,
-        error_type: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Close the clients."""
-        for client in self._clients:
-            await client.aclose()
+@asynccontextmanager
+async def round_robin(urls: list[str]) -> AsyncIterator[RoundRobin]:
+    """A balancer over the instances at these base URLs, its clients closed at the end."""
+    no_keep_alive = httpx2.Limits(max_keepalive_connections=0)
+    async with AsyncExitStack() as clients:
+        yield RoundRobin(
+            [
+                await clients.enter_async_context(
+                    httpx2.AsyncClient(base_url=url, limits=no_keep_alive)
+                )
+                for url in urls
+            ]
+        )

@@ -10,6 +10,7 @@ it stops listening is reset with its request unanswered, whatever the server doe
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import pytest
 from {{ cookiecutter.__package }}.migrate import load_migrations
 
 from .database_urls import with_search_path
-from .load_balancer import Answer, RoundRobin
+from .load_balancer import Answer, RoundRobin, round_robin
 from .running_service import RunningService, running_replicas
 
 pytestmark = pytest.mark.anyio
@@ -42,7 +43,7 @@ PRE_STOP_PAUSE = 1.0
 
 async def migrate_together(database_url: str, count: int) -> list[str]:
     """Run the migrate command `count` times at once, as each new pod does; their outputs."""
-    environment = {"DATABASE_URL": database_url}
+    environment = os.environ | {"DATABASE_URL": database_url}
 
     async def migrate() -> str:
         process = await asyncio.create_subprocess_exec(
@@ -80,7 +81,7 @@ async def create_tasks_stopping_one(replicas: list[RunningService]) -> tuple[lis
         exit_status.append(await replicas[0].stop())
 
     async with (
-        RoundRobin([replica.url for replica in replicas]) as balancer,
+        round_robin([replica.url for replica in replicas]) as balancer,
         anyio.create_task_group() as requests,
     ):
         requests.start_soon(stop_the_first, balancer)

@@ -39,8 +39,13 @@ def pod() -> Any:
     return load("deployment.yaml")["spec"]["template"]["spec"]
 
 
+def containers(pod: Any) -> list[Any]:
+    """The pod's containers, init containers included."""
+    return [*pod["containers"], *pod["initContainers"]]
+
+
 def container(pod: Any, name: str) -> Any:
-    [found] = [c for c in pod["containers"] + pod["initContainers"] if c["name"] == name]
+    [found] = [each for each in containers(pod) if each["name"] == name]
     return found
 
 
@@ -54,7 +59,7 @@ def test_kustomize_applies_every_manifest_and_sets_the_image(pod: Any) -> None:
     manifests = {path.name for path in DEPLOY.glob("*.yaml")} - {"kustomization.yaml"}
     assert sorted(kustomization["resources"]) == sorted(manifests)
     [image] = kustomization["images"]
-    assert {c["image"] for c in pod["containers"] + pod["initContainers"]} == {image["name"]}
+    assert {each["image"] for each in containers(pod)} == {image["name"]}
 
 
 def test_the_grace_period_outlasts_the_pause_and_the_servers_own_shutdown(pod: Any) -> None:
@@ -104,7 +109,7 @@ def test_every_container_runs_as_the_images_user_on_a_read_only_root(pod: Any) -
 
     assert pod["securityContext"]["runAsNonRoot"] is True
     assert pod["securityContext"]["runAsUser"] == int(match["uid"])
-    for each in pod["containers"] + pod["initContainers"]:
+    for each in containers(pod):
         assert each["securityContext"]["readOnlyRootFilesystem"] is True
         assert each["securityContext"]["allowPrivilegeEscalation"] is False
         assert each["resources"]["limits"]["cpu"] == each["resources"]["requests"]["cpu"]
