@@ -25,6 +25,7 @@ README = "{{cookiecutter.project}}/README.md"
 PYPROJECT = "{{cookiecutter.project}}/pyproject.toml"
 # A line of the generated README, and of its pyproject.toml, that the changes below touch.
 INTRODUCTION = "It reaches its database through an asyncpg pool, and its quality gates are"
+INTRODUCTION_CHANGED = INTRODUCTION.replace(", and", "; and")
 INVOKE_REQUIREMENT = '"invoke>=2.2",'
 # Where a rendering from the test's template claims to come from; git fetches it from the
 # local history instead (GIT_CONFIG_* below), as there is no network here.
@@ -75,13 +76,13 @@ def test_an_update_applies_the_template_change_and_the_gates_pass_once_relocked(
     template: Path, tmp_path: Path
 ) -> None:
     project = created_with_cruft(template, tmp_path / "projects")
-    edit(template, README, INTRODUCTION, INTRODUCTION.replace(", and", "; and"))
+    edit(template, README, INTRODUCTION, INTRODUCTION_CHANGED)
     edit(template, PYPROJECT, INVOKE_REQUIREMENT, INVOKE_REQUIREMENT.replace("2.2", "2.2.1"))
     change = commit_all(template, "Change the README and a dependency")
 
     update(project)
 
-    assert INTRODUCTION.replace(", and", "; and") in (project / "README.md").read_text("utf-8")
+    assert INTRODUCTION_CHANGED in (project / "README.md").read_text("utf-8")
     assert recorded_commit(project) == change
     assert_no_difference_from_the_template(project)
     # The update leaves uv.lock alone: the first gate says, in one line, what to run.
@@ -108,17 +109,16 @@ def test_a_local_change_where_the_template_changed_too_is_left_as_a_conflict(
 ) -> None:
     project = created_with_cruft(template, tmp_path / "projects")
     ours = "It keeps its tasks in PostgreSQL, and its quality gates are"
-    theirs = INTRODUCTION.replace(", and", "; and")
     edit(project, "README.md", INTRODUCTION, ours)
     commit_all(project, "Say it our way")
-    edit(template, README, INTRODUCTION, theirs)
+    edit(template, README, INTRODUCTION, INTRODUCTION_CHANGED)
     commit_all(template, "Say it the template's way")
 
     printed = update(project)
 
     assert "Applied patch to 'README.md' with conflicts." in printed
     readme = (project / "README.md").read_text(encoding="utf-8")
-    assert f"<<<<<<< ours\n{ours}\n=======\n{theirs}\n>>>>>>> theirs\n" in readme
+    assert f"<<<<<<< ours\n{ours}\n=======\n{INTRODUCTION_CHANGED}\n>>>>>>> theirs\n" in readme
     assert "UU README.md" in git(project, "status", "--porcelain").splitlines()
 
 
@@ -154,12 +154,12 @@ def test_a_project_rendered_by_cookiecutter_alone_updates_from_its_public_source
     assert recorded_commit(project) == git(template, "rev-parse", "HEAD")
     assert str(tmp_path) not in state
     start_repository(project, "Start from the template")
-    edit(template, README, INTRODUCTION, INTRODUCTION.replace(", and", "; and"))
+    edit(template, README, INTRODUCTION, INTRODUCTION_CHANGED)
     change = commit_all(template, "Change the README")
 
     update(project, env=fetch_from(template))
 
-    assert INTRODUCTION.replace(", and", "; and") in (project / "README.md").read_text("utf-8")
+    assert INTRODUCTION_CHANGED in (project / "README.md").read_text("utf-8")
     assert recorded_commit(project) == change
 
 
