@@ -34,6 +34,7 @@ OWN_MODULES = {
     "tasks": "the project's own tasks.py",
     "noxfile": "the project's own noxfile.py",
     "local_postgres": "the project's own local_postgres.py",
+    "tools": "the project's own tools/ package",
 }
 
 # A PEP 508 distribution name that is also a valid container image name: lower case

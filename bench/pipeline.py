@@ -110,7 +110,8 @@ def nox_timing(seconds: float, run: NoxRun) -> Timing:
     """A nox run's wall time, with its sessions' durations added up per phase."""
     phases = dict.fromkeys(PHASES, 0.0)
     for session, duration in run.durations.items():
-        phases[session_phase(session)] += duration
+        if session_phase(session) in phases:  # not `verdict`, which runs no command
+            phases[session_phase(session)] += duration
     return Timing(seconds, phases)
 
 

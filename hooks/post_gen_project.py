@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import sysconfig
 from pathlib import Path
 from typing import Any
@@ -121,22 +122,16 @@ def find_uv() -> str | None:
     return str(beside) if beside.is_file() else shutil.which("uv")
 
 
-def lock(project: Path) -> bool:
-    """Write uv.lock for every supported Python; if that fails, say why and what to run later."""
+def lock(project: Path, versions: list[str]) -> bool:
+    """Write uv.lock for the supported Pythons (`versions`); if that fails, say why and how."""
     uv = find_uv()
     if uv is None:
         print(f"WARNING: {MISSING_LOCK} (uv is not installed)")
         return False
+    if not supported_python_found(uv, project, versions):
+        return False
     try:
-        locked = subprocess.run(  # noqa: S603 (uv itself, with fixed arguments)
-            [uv, "lock", "--quiet", "--no-progress"],
-            cwd=project,
-            env=environment_for_locking(),
-            capture_output=True,
-            text=True,
-            timeout=LOCK_TIMEOUT,
-            check=False,
-        )
+        locked = run_uv(uv, project, "lock", "--quiet", "--no-progress")
     except (OSError, subprocess.TimeoutExpired) as error:
         print(f"WARNING: {MISSING_LOCK} (uv lock: {error})")
         return False
@@ -144,6 +139,39 @@ def lock(project: Path) -> bool:
         print(f"WARNING: {MISSING_LOCK} (uv lock: {why_uv_failed(locked.stderr)})")
         return False
     return True
+
+
+def run_uv(uv: str, project: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """Run uv in the project, as for locking, and capture what it says."""
+    return subprocess.run(  # noqa: S603 (uv itself, with fixed arguments)
+        [uv, *arguments],
+        cwd=project,
+        env=environment_for_locking(),
+        capture_output=True,
+        text=True,
+        timeout=LOCK_TIMEOUT,
+        check=False,
+    )
+
+
+def supported_python_found(uv: str, project: Path, versions: list[str]) -> bool:
+    """Whether a Python the project supports is installed; if not, say so in one line.
+
+    uv needs one to lock, and the gates need one to run: the cause is the missing Python,
+    not the package index.
+    """
+    try:
+        found = run_uv(uv, project, "python", "find", "--quiet")
+    except (OSError, subprocess.TimeoutExpired):
+        return True  # let `uv lock` say what is wrong
+    if found.returncode == 0:
+        return True
+    print(
+        f"WARNING: no Python of this project ({', '.join(versions)}) is installed here: "
+        f"install one (e.g. `uv python install {versions[0]}`), then run `uv lock`; "
+        "until then `nox` fails saying the same"
+    )
+    return False
 
 
 def environment_for_locking() -> dict[str, str]:
@@ -169,6 +197,16 @@ def why_uv_failed(output: str) -> str:
     errors = [line.removeprefix("error: ") for line in lines if line.startswith("error: ")]
     causes = [line.removeprefix("cause: ") for line in lines if line.startswith("cause: ")]
     return ": ".join([*errors[:1], *causes[-1:]]) or "no output"
+
+
+def warn_of_missing_postgres(project: Path) -> None:
+    """Say in one line what a local run needs when the project's PostgreSQL major is not here."""
+    sys.path.insert(0, str(project))
+    sys.dont_write_bytecode = True  # no __pycache__/ in the new project
+    from tools.postgres_binaries import local_run_note  # the project's own; standard library only
+
+    if note := local_run_note(project):
+        print(f"WARNING: {note}")
 
 
 def print_next_steps(project: Path) -> None:
@@ -197,7 +235,8 @@ def main() -> None:
     project = Path.cwd()
     remove_switched_off_files(project, answers)
     record_answers(project, answers, template)
-    lock(project)
+    lock(project, answers["__python_versions"].split())
+    warn_of_missing_postgres(project)
     if "_repo_dir" in answers:
         # Cookiecutter, not cruft: cruft also runs this hook in each render it makes to
         # compute an update or a diff, where these steps would be wrong.

@@ -126,12 +126,12 @@ NOX_LOG = "\n".join(
         "All checks passed!",
         "nox > Session lint was successful in 8 seconds.",
         "nox > Running session unit-3.11",
-        "nox > coverage run -m pytest tests/unit",
+        "nox > pytest --cov --junitxml=test-results/unit-3.11.xml tests/unit",
         "nox > Running session unit-3.14",
         "nox > Missing interpreters will error by default on CI systems.",
         "nox > Session unit-3.14 skipped: Python interpreter 3.14 not found.",
         "nox > Running session integration-3.11",
-        "nox > coverage run -m pytest tests/integration",
+        "nox > pytest --cov --junitxml=test-results/it-3.11.xml tests/integration",
         "nox > Running session coverage",
         "nox > Combining the coverage data of integration-3.11, unit-3.11",
         "nox > coverage combine",
@@ -152,13 +152,13 @@ def test_floor_runs_what_nox_logged_each_suite_with_its_sessions_python_and_data
         (
             "unit",
             "3.11",
-            ("coverage", "run", "-m", "pytest", "tests/unit"),
+            ("pytest", "--cov", "--junitxml=test-results/unit-3.11.xml", "tests/unit"),
             {"COVERAGE_FILE": ".coverage.unit-3.11"},
         ),
         (
             "integration",
             "3.11",
-            ("coverage", "run", "-m", "pytest", "tests/integration"),
+            ("pytest", "--cov", "--junitxml=test-results/it-3.11.xml", "tests/integration"),
             {"COVERAGE_FILE": ".coverage.integration-3.11"},
         ),
         ("coverage", own_python(), ("coverage", "combine"), {}),
@@ -169,8 +169,8 @@ def test_commands_in_sessions_are_what_nox_logged_but_its_own_messages_and_insta
     assert commands_in_sessions(NOX_LOG) == [
         "ruff check .",
         "mypy",
-        "coverage run -m pytest tests/unit",
-        "coverage run -m pytest tests/integration",
+        "pytest --cov --junitxml=test-results/unit-3.11.xml tests/unit",
+        "pytest --cov --junitxml=test-results/it-3.11.xml tests/integration",
         "coverage combine",
     ]
 

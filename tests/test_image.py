@@ -90,17 +90,17 @@ def test_the_locked_dependencies_are_a_layer_of_their_own_before_the_source(
 
 
 def test_dockerignore_lets_through_exactly_what_the_build_copies(project: Path) -> None:
-    build, _final = build_and_final(project)
     copied = [
         source
-        for arguments in build.all("COPY")
+        for stage in dockerfile.stages(project / "Dockerfile")
+        for arguments in stage.all("COPY")
         if not arguments.startswith("--from=")
         for source in shlex.split(arguments)[:-1]
     ]
     ignore = (project / ".dockerignore").read_text(encoding="utf-8").splitlines()
 
     assert "*" in ignore
-    assert sorted(line[1:] for line in ignore if line.startswith("!")) == sorted(copied)
+    assert sorted(line[1:] for line in ignore if line.startswith("!")) == sorted(set(copied))
 
 
 @pytest.mark.pipeline

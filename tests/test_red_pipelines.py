@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -100,12 +101,14 @@ def delete_the_api_integration_tests(project: Path) -> None:
             module.unlink()
 
 
-# breakage, the session that must stop the pipeline, what it must say
-BREAKAGES: dict[str, tuple[Breakage, str, str]] = {
+# breakage, the session that must stop the pipeline, what it must say, and the failed test
+# its JUnit XML (test-results/<session>.xml) names, when a test fails
+BREAKAGES: dict[str, tuple[Breakage, str, str, str | None]] = {
     "dependency-added-without-relocking": (
         replace("pyproject.toml", '"asyncpg>=0.30",', '"asyncpg>=0.30", "rich>=13",'),
         "lint",
         "To update the lockfile, run `uv lock`.",
+        None,
     ),
     "unused-import": (
         replace(
@@ -115,31 +118,54 @@ BREAKAGES: dict[str, tuple[Breakage, str, str]] = {
         ),
         "lint",
         "F401",
+        None,
     ),
     "unpinned-action": (
         replace_pattern(".github/workflows/ci.yml", PINNED_CHECKOUT, "actions/checkout@v7"),
         "lint",
         "unpinned-uses",
+        None,
     ),
     "unknown-workflow-key": (
         replace(".github/workflows/ci.yml", "  lint:\n", "  lint:\n    run-in: ubuntu-latest\n"),
         "lint",
         "'run-in' was unexpected",
+        None,
     ),
     "dependabot-without-cooldown": (
         replace(".github/dependabot.yml", "    cooldown:\n      default-days: 7\n", ""),
         "lint",
         "dependabot-cooldown",
+        None,
     ),
     "unpinned-pip-install-in-dockerfile": (
         replace("Dockerfile", "USER ", "RUN pip install httpie\nUSER "),
         "lint",
         "DL3013",
+        None,
     ),
     "kubernetes-manifest-with-a-misspelt-field": (
         replace("deploy/deployment.yaml", "readinessProbe:", "readinesProbe:"),
         "lint",
         "'readinesProbe' was unexpected",
+        None,
+    ),
+    "session-added-to-the-noxfile-only": (
+        replace(
+            "noxfile.py",
+            'if __name__ == "__main__":',
+            '@nox.session\ndef docs(session: nox.Session) -> None:\n    """Build the docs."""'
+            '\n\n\nif __name__ == "__main__":',
+        ),
+        "lint",
+        ".github/workflows/ci.yml never calls the nox session docs, which CI must run",
+        None,
+    ),
+    "setup-uv-version-changed-in-the-workflow-only": (
+        replace(".github/workflows/ci.yml", "version-file: pyproject.toml", "version: 0.14.0"),
+        "lint",
+        "job lint sets up uv 0.14.0, not pyproject.toml's",
+        None,
     ),
     "failing-unit-test": (
         append(
@@ -147,6 +173,7 @@ BREAKAGES: dict[str, tuple[Breakage, str, str]] = {
             "\n\ndef test_arithmetic_is_broken() -> None:\n    assert 1 + 1 == 3\n",
         ),
         f"unit-{RED_PYTHON}",
+        "test_arithmetic_is_broken",
         "test_arithmetic_is_broken",
     ),
     "integration-test-on-a-missing-table": (
@@ -158,8 +185,10 @@ BREAKAGES: dict[str, tuple[Breakage, str, str]] = {
         ),
         f"integration-{RED_PYTHON}",
         'relation "no_such_table" does not exist',
+        "test_reads_a_missing_table",
     ),
-    # A hang stops the run at the time limit: the project's 60 s, cut to 5 s for this test.
+    # A hang fails its test at the time limit (the project's 60 s, cut to 5 s for this test),
+    # and the run still ends as runs do: results written, servers stopped.
     "integration-test-that-hangs": (
         add(
             "tests/integration/test_a_hang.py",
@@ -168,19 +197,23 @@ BREAKAGES: dict[str, tuple[Breakage, str, str]] = {
             "async def test_waits_forever() -> None:\n    await anyio.sleep_forever()\n",
         ),
         f"integration-{RED_PYTHON}",
-        "+ Timeout +",
+        "Failed: Timeout (>5.0s) from pytest-timeout.",
+        "test_waits_forever",
     ),
     "coverage-drop": (
         delete_the_api_integration_tests,
         "coverage",
         f"is less than fail-under={DEFAULT_COVERAGE_THRESHOLD}",
+        None,
     ),
 }
 
 
-@pytest.mark.parametrize(("breakage", "failing", "complaint"), BREAKAGES.values(), ids=BREAKAGES)
+@pytest.mark.parametrize(
+    ("breakage", "failing", "complaint", "failed_test"), BREAKAGES.values(), ids=BREAKAGES
+)
 def test_gate_stops_the_pipeline(
-    tmp_path: Path, breakage: Breakage, failing: str, complaint: str
+    tmp_path: Path, breakage: Breakage, failing: str, complaint: str, failed_test: str | None
 ) -> None:
     project = render(tmp_path, python_min=RED_PYTHON)
     breakage(project)
@@ -190,6 +223,14 @@ def test_gate_stops_the_pipeline(
 
     assert_stopped_at(run, failing)
     assert complaint in run.output
+    if failed_test is not None:
+        assert failed_tests(project / "test-results" / f"{failing}.xml") == [failed_test]
+
+
+def failed_tests(results: Path) -> list[str]:
+    """The names of the failed tests in a JUnit XML report."""
+    cases = ElementTree.parse(results).iter("testcase")  # noqa: S314 (pytest's own report)
+    return [case.get("name", "") for case in cases if case.find("failure") is not None]
 
 
 def test_a_manifest_of_an_unknown_kind_stops_lint_in_one_line(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 
 from .support import workflow
 from .support.environment import tool
-from .support.nox_runs import nox_sessions
+from .support.nox_runs import nox_listing, nox_sessions
 from .support.template import TEMPLATE, render
 
 ANSWERS = [{}, {"include_image": "no"}, {"python_min": "3.13", "postgres_version": "16"}]
@@ -24,6 +25,7 @@ NOT_THE_DEFAULT_BRANCH = (
     "${{ github.ref != format('refs/heads/{0}', github.event.repository.default_branch) }}"
 )
 DATABASE_URL = "postgresql://postgres:postgres@localhost:5432/postgres"
+LOCKED_NOX = " ".join(workflow.LOCKED_NOX)
 # GitHub's schemas for the files of .github/, vendored in check-jsonschema (offline).
 GITHUB_SCHEMAS = {
     ".github/workflows/ci.yml": "vendor.github-workflows",
@@ -97,7 +99,10 @@ def test_workflow_calls_exactly_the_default_nox_sessions(rendered: Rendered) -> 
     calls = workflow.nox_calls(rendered.workflow)
 
     assert nox_sessions(rendered.project, "--sessions", *calls) == calls, "unknown session"
-    assert calls == nox_sessions(rendered.project)
+    # Every default session but the local-only verdict, which checks a local run.
+    defaults = nox_listing(rendered.project)
+    assert calls == [s["session"] for s in defaults if "local" not in s["tags"]]
+    assert [s["session"] for s in defaults if "local" in s["tags"]] == ["verdict"]
 
 
 def test_matrix_is_the_noxfile_python_list(rendered: Rendered) -> None:
@@ -141,7 +146,8 @@ def test_every_action_is_pinned_alike_in_every_workflow(tmp_path: Path) -> None:
     ]
     generated, template = (workflow.pins(path) for path in workflows)
 
-    assert {"actions/checkout", "wntrblm/nox", "docker/build-push-action"} <= generated.keys()
+    shared = {"actions/checkout", "astral-sh/setup-uv", "docker/build-push-action"}
+    assert shared <= generated.keys()
     for action in generated.keys() & template.keys():
         assert generated[action] == template[action], action
 
@@ -159,16 +165,49 @@ def test_integration_has_a_healthy_postgres_and_its_url(rendered: Rendered) -> N
 
 
 @pytest.mark.parametrize("suite", ["unit", "integration"])
-def test_test_jobs_upload_their_coverage_data(rendered: Rendered, suite: str) -> None:
-    (upload,) = workflow.steps_using(rendered.jobs[suite], "actions/upload-artifact")
+def test_test_jobs_upload_their_coverage_data_and_always_their_results(
+    rendered: Rendered, suite: str
+) -> None:
+    coverage, results = workflow.steps_using(rendered.jobs[suite], "actions/upload-artifact")
 
-    assert upload["with"] == {
+    assert coverage["with"] == {
         "name": f"coverage-data-{suite}-${{{{ matrix.python }}}}",
-        # The data files the generated noxfile writes: .coverage.<session name>.<suffix>
+        # The data files the generated noxfile writes: .coverage.<session name>[.<suffix>]
         "path": f".coverage.{suite}-*",
         "include-hidden-files": True,
         "if-no-files-found": "error",
     }
+    assert results["if"] == "always()"
+    assert results["with"] == {
+        "name": f"test-results-{suite}-${{{{ matrix.python }}}}",
+        # The JUnit XML the generated noxfile writes: test-results/<session name>.xml
+        "path": "test-results/",
+        "if-no-files-found": "warn",
+    }
+
+
+def test_test_jobs_set_up_the_matrix_python_and_the_declared_uv(rendered: Rendered) -> None:
+    for name, job in rendered.jobs.items():
+        if name in {"build", "push"}:
+            continue
+        (setup_uv,) = workflow.steps_using(job, "astral-sh/setup-uv")
+        assert setup_uv["with"] == {"version-file": "pyproject.toml"}, name
+        pythons = workflow.steps_using(job, "actions/setup-python")
+        matrix = [{"python-version": "${{ matrix.python }}"}] if "strategy" in job else []
+        assert [step["with"] for step in pythons] == matrix, name
+
+
+def test_the_renders_own_parity_check_passes(rendered: Rendered) -> None:
+    """tools/parity.py, which the render's lint gate runs, finds nothing on a fresh render."""
+    check = subprocess.run(
+        [sys.executable, "-m", "tools.parity"],
+        cwd=rendered.project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert (check.returncode, check.stderr) == (0, "")
 
 
 def test_coverage_job_combines_the_data_and_always_uploads_the_report(
@@ -181,7 +220,7 @@ def test_coverage_job_combines_the_data_and_always_uploads_the_report(
 
     assert download["with"] == {"pattern": "coverage-data-*", "merge-multiple": True}
     assert steps.index(download) < steps.index(upload)
-    assert [step["run"] for step in steps if "run" in step] == ["nox -s coverage"]
+    assert [step["run"] for step in steps if "run" in step] == [f"{LOCKED_NOX} -s coverage"]
     assert upload["if"] == "always()"
     assert upload["with"]["path"].split() == ["htmlcov/", "coverage.xml"]
 

@@ -3,9 +3,10 @@
 # ///
 """Quality gates. A bare `nox` runs lint, unit, integration and coverage, in that order.
 
-CI calls these same sessions (.github/workflows/ci.yml), so a green `nox` here means a
-green pipeline there. Options after `--` go to pytest, e.g. `nox -s unit -- -x -k title`;
-`lint` always checks the whole project, so `nox -- -x` stops early without breaking it.
+Then `verdict` fails the run unless each of them ran, and names the Pythons tested. CI
+calls these same sessions (.github/workflows/ci.yml; `lint` checks that, tools/parity.py),
+so a green `nox` here means a green pipeline there. Options after `--` go to pytest, e.g.
+`nox -s unit -- -x -k title`; `lint` always checks the whole project.
 
 Every session installs exactly the versions pinned in uv.lock, the same ones CI and the
 container image install.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import nox
@@ -23,7 +25,8 @@ import nox
 nox.needs_version = ">=2025.5.1"
 # uv creates the environments and installs the lock into them (see `install_locked`).
 nox.options.default_venv_backend = "uv"
-nox.options.sessions = ["lint", "unit", "integration", "coverage"]
+# No session list: every session is a default one, run in the order below, unless it
+# says `default=False`; CI must call each default one but those tagged `local`.
 nox.options.stop_on_first_error = True
 # A Python of the matrix that is not installed is skipped at once (an error on CI)
 # rather than downloaded: `nox --download-python=auto` lets uv fetch the missing ones.
@@ -44,9 +47,14 @@ GITHUB_SCHEMAS = {
     "vendor.github-workflows": ".github/workflows/*.yml",
     "vendor.dependabot": ".github/dependabot.yml",
 }
-# Coverage data files are named after the session that wrote them (run_tests_under_coverage):
-# .coverage.<session>.<host>.<pid>.<random>
-COVERAGE_DATA = re.compile(r"^\.coverage\.(?P<session>(?:unit|integration)-\d+\.\d+)\.")
+# Coverage data files are named after the session that wrote them (run_tests):
+# .coverage.<session>, or .coverage.<session>.<host>.<pid>.<random> while it runs.
+COVERAGE_DATA = re.compile(r"^\.coverage\.(?P<session>(?:unit|integration)-\d+\.\d+)(?:\.|$)")
+# Each test session's results, as JUnit XML, which CI keeps as an artifact.
+TEST_RESULTS = Path("test-results")
+TEST_SUITES = ("unit", "integration")
+# The gates of this nox run that got as far as their own code: a skipped one never does.
+RAN: list[str] = []
 
 
 def python_for_tools() -> str | None:
@@ -79,9 +87,11 @@ def lint(session: nox.Session) -> None:
     ruff check, ruff format --check and strict mypy always. When the project has them:
     hadolint on the Dockerfile; GitHub's schemas (check-jsonschema) and zizmor (offline)
     on the workflows and dependabot.yml; Kubernetes' schemas (kubernetes-validate,
-    offline) on deploy/. mypy checks the tests, tasks.py and this file too, so lint
-    installs every development dependency (the `dev` group).
+    offline) on deploy/; then tools/parity.py, the workflow against this file. mypy
+    checks the tests, tasks.py and this file too, so lint installs every development
+    dependency (the `dev` group).
     """
+    RAN.append(session.name)
     install_locked(session, "--group=dev")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
@@ -96,6 +106,8 @@ def lint(session: nox.Session) -> None:
         session.run("zizmor", "--offline", "--strict-collection", str(GITHUB_CONFIG))
     if manifests := kubernetes_manifests():
         validate_manifests(session, manifests)
+    # CI calls exactly the gates and uses the same uv, nox, Pythons and PostgreSQL.
+    session.run("python", "-m", "tools.parity")
 
 
 def kubernetes_manifests() -> list[str]:
@@ -123,38 +135,73 @@ def validate_manifests(session: nox.Session, manifests: list[str]) -> None:
         session.error(" ".join(str(problems).split()))
 
 
-def run_tests_under_coverage(session: nox.Session, suite: str) -> None:
-    """Install the project with its test tools and run one suite, recording coverage."""
+def run_tests(session: nox.Session, suite: str) -> None:
+    """Install the project with its test tools and run one suite under pytest-cov.
+
+    Coverage goes to this session's own data files (.coverage.<session>.*, the old ones
+    erased); `coverage` combines them and enforces fail_under, once, on the total.
+    """
+    RAN.append(session.name)
     install_locked(session, "--group=test")
-    # Each session writes its own data files (.coverage.<session>.*) and drops its old ones,
-    # so `coverage` combines at most one run of each session.
-    data_file = f".coverage.{session.name}"
-    for stale in Path().glob(f"{data_file}.*"):
-        stale.unlink()
-    session.run(
-        "coverage", "run", "-m", "pytest", suite, *session.posargs, env={"COVERAGE_FILE": data_file}
-    )
+    results = TEST_RESULTS / f"{session.name}.xml"
+    results.unlink(missing_ok=True)
+    try:
+        session.run(
+            "pytest",
+            "--cov",
+            "--cov-report=",
+            "--cov-fail-under=0",
+            f"--junitxml={results}",
+            suite,
+            *session.posargs,
+            env={"COVERAGE_FILE": f".coverage.{session.name}"},
+        )
+    finally:
+        if summary := os.environ.get("GITHUB_STEP_SUMMARY"):
+            write_failures(results, session.name, Path(summary))
+
+
+def write_failures(results: Path, name: str, summary: Path) -> None:
+    """Add the failed tests of a JUnit XML report to CI's job summary."""
+    if not results.exists():
+        return
+    cases = ElementTree.parse(results).iter("testcase")  # noqa: S314 (pytest's own report)
+    failed = [
+        f"- `{case.get('classname')}::{case.get('name')}`"
+        for case in cases
+        if case.find("failure") is not None or case.find("error") is not None
+    ]
+    if failed:
+        with summary.open("a", encoding="utf-8") as file:
+            file.write(f"## {name}: {len(failed)} failed\n\n" + "\n".join(failed) + "\n")
 
 
 @nox.session(python=PYTHON_VERSIONS)
 def unit(session: nox.Session) -> None:
-    """Run the unit tests (no database needed) under coverage."""
-    run_tests_under_coverage(session, "tests/unit")
+    """Run the unit tests (no database needed) with coverage."""
+    run_tests(session, "tests/unit")
 
 
 @nox.session(python=PYTHON_VERSIONS)
 def integration(session: nox.Session) -> None:
-    """Run the integration tests against PostgreSQL under coverage.
+    """Run the integration tests against PostgreSQL with coverage.
 
-    Uses DATABASE_URL when it is set, otherwise a throwaway embedded server.
+    Uses DATABASE_URL when it is set, otherwise a throwaway local server; either way the
+    tests stop at once unless it runs the project's PostgreSQL major (tools/postgres_major.py).
     """
-    run_tests_under_coverage(session, "tests/integration")
+    run_tests(session, "tests/integration")
 
 
-def sessions_with_coverage_data() -> list[str]:
-    """The test sessions whose coverage data files are here, in name order."""
-    found = (COVERAGE_DATA.match(path.name) for path in Path().glob(".coverage.*"))
-    return sorted({match["session"] for match in found if match})
+def data_session(path: Path) -> str | None:
+    """The test session that wrote a coverage data file, if one did."""
+    match = COVERAGE_DATA.match(path.name)
+    return match["session"] if match else None
+
+
+def sessions_with_coverage_data(only: list[str] | None = None) -> list[str]:
+    """The test sessions (of `only`, if given) whose coverage data is here, in name order."""
+    found = {data_session(path) for path in Path().glob(".coverage.*")} - {None}
+    return sorted(name for name in found if name and (only is None or name in only))
 
 
 @nox.session(python=python_for_tools())
@@ -165,10 +212,14 @@ def coverage(session: nox.Session) -> None:
     says which: after `nox -s unit` alone the total leaves out what only the integration
     tests cover.
     """
+    RAN.append(session.name)
     install_locked(session, "--only-group=coverage")
-    if combined := sessions_with_coverage_data():
+    # After test sessions of this run, their data alone: not a skipped Python's old data.
+    this_run = [name for name in RAN if name.startswith(TEST_SUITES)]
+    if combined := sessions_with_coverage_data(only=this_run or None):
         session.log(f"Combining the coverage data of {', '.join(combined)}")
-        session.run("coverage", "combine")
+        files = [str(path) for path in Path().glob(".coverage.*") if data_session(path) in combined]
+        session.run("coverage", "combine", *files)
     elif not Path(".coverage").exists():
         session.error("no coverage data: run the unit and integration sessions first")
     # The reports are written whatever the total, so CI can publish them when the gate
@@ -182,6 +233,28 @@ def coverage(session: nox.Session) -> None:
         with Path(summary).open("a", encoding="utf-8") as file:
             file.write(f"## Coverage\n\n{table}\n")
     session.run("coverage", "report")
+
+
+@nox.session(python=False, tags=["local"])
+def verdict(session: nox.Session) -> None:
+    """Fail unless lint, coverage and both test suites ran; name the Pythons tested.
+
+    A Python of the matrix that is not installed is skipped here (CI runs every one); a
+    gate that ran on no Python at all is a failure, not a pass.
+    """
+    tested = sorted({name.partition("-")[2] for name in RAN if name.startswith(TEST_SUITES)})
+    untested = [version for version in PYTHON_VERSIONS if version not in tested]
+    session.log(
+        f"Tested on Python {', '.join(tested) or 'none'}; not tested: "
+        f"{', '.join(untested) or 'none'} (skipped where not installed; CI tests every one)"
+    )
+    missing = [gate for gate in ("lint", "coverage") if gate not in RAN]
+    missing += [suite for suite in TEST_SUITES if not any(n.startswith(f"{suite}-") for n in RAN)]
+    if missing:
+        session.error(
+            f"{', '.join(missing)} did not run: install a Python of {', '.join(PYTHON_VERSIONS)}"
+            f" (e.g. `uv python install {PYTHON_VERSIONS[0]}`) and run `nox` again"
+        )
 
 
 if __name__ == "__main__":

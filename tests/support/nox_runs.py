@@ -29,7 +29,9 @@ class NoxRun:
     durations: dict[str, float]
 
 
-def run_nox(project: Path, *args: str, database_url: str | None = None) -> NoxRun:
+def run_nox(
+    project: Path, *args: str, database_url: str | None = None, env: dict[str, str] | None = None
+) -> NoxRun:
     """Run the project's nox as a developer would on this machine.
 
     DATABASE_URL is passed on only when given, so that by default the tests start their
@@ -37,12 +39,11 @@ def run_nox(project: Path, *args: str, database_url: str | None = None) -> NoxRu
     the template's tests check the pipeline on the interpreters this machine has (3.14
     may not be one), which the noxfile never downloads. PYTHONDONTWRITEBYTECODE, which
     some machines set and developers' seldom do, is left out: with it, each of the
-    pipeline's many Python processes compiles every module it imports anew.
+    pipeline's many Python processes compiles every module it imports anew. `env` adds
+    to (or replaces) the environment.
     """
-    env = environment(
-        without={"DATABASE_URL", "PYTHONDONTWRITEBYTECODE"},
-        add={"DATABASE_URL": database_url} if database_url is not None else None,
-    )
+    added = {"DATABASE_URL": database_url} if database_url is not None else {}
+    env = environment(without={"DATABASE_URL", "PYTHONDONTWRITEBYTECODE"}, add=added | (env or {}))
     report = project.parent / f"{project.name}-nox-report.json"
     report.unlink(missing_ok=True)
     completed = subprocess.run(
@@ -80,6 +81,7 @@ NOX_MESSAGES = (
     "Missing interpreters ",
     "Ran ",
     "* ",
+    "Tested on Python ",
 )
 # How a session installs: `uv sync` (by uv's full path) into its environment.
 INSTALL_COMMAND = re.compile(r"^\S*\buv sync ")
@@ -143,6 +145,7 @@ def pipeline_order(python_min: str = SUPPORTED_PYTHONS[0]) -> list[str]:
         *(f"unit-{version}" for version in matrix),
         *(f"integration-{version}" for version in matrix),
         "coverage",
+        "verdict",
     ]
 
 

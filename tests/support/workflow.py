@@ -18,6 +18,7 @@ PINNED_USES = re.compile(
 )
 
 Job = dict[str, Any]
+LOCKED_NOX = ["uv", "run", "--locked", "--only-group=nox", "nox"]
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -47,6 +48,8 @@ def nox_session(run: str, env: dict[str, str]) -> str:
     Fails on anything but a plain nox session call.
     """
     argv = [string.Template(word).substitute(env) for word in shlex.split(run)]
+    # The generated workflow runs the nox that uv.lock pins.
+    argv = argv[len(LOCKED_NOX) - 1 :] if argv[: len(LOCKED_NOX)] == LOCKED_NOX else argv
     match argv:
         case ["nox", "-s", session]:
             return session

@@ -30,6 +30,12 @@ IDLE_CONNECTIONS = 200
 
 
 @pytest.fixture(scope="module")
+def anyio_backend() -> str:
+    """One event loop for the module, which its one server lives in."""
+    return "asyncio"
+
+
+@pytest.fixture(scope="module")
 async def service(
     database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[RunningService]:

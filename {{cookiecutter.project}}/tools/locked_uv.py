@@ -1,0 +1,23 @@
+"""Print the pip requirement for the uv that uv.lock pins, with the lock's hashes.
+
+The Dockerfile installs uv with it (`pip install --require-hashes`), so the image builds
+with the same uv as CI, which reads the version from pyproject.toml's `uv` group.
+"""
+
+from __future__ import annotations
+
+import sys
+import tomllib
+from pathlib import Path
+
+
+def locked_uv_requirement(lock: Path) -> str:
+    """`uv==<version> --hash=...` for every wheel of uv that the lock lists."""
+    packages = tomllib.loads(lock.read_text(encoding="utf-8"))["package"]
+    uv = next(package for package in packages if package["name"] == "uv")
+    hashes = [f"--hash={wheel['hash']}" for wheel in uv["wheels"]]
+    return " ".join([f"uv=={uv['version']}", *hashes])
+
+
+if __name__ == "__main__":
+    print(locked_uv_requirement(Path(sys.argv[1] if len(sys.argv) > 1 else "uv.lock")))

@@ -1,0 +1,256 @@
+"""Check that CI runs what a bare `nox` runs, with the same tools: `nox -s lint` runs this.
+
+- Every `run:` step of the workflow is a call of the locked nox (LOCKED_NOX); every other
+  step uses an action.
+- The calls, matrix expanded, are the default sessions less those tagged `local`, plus
+  the sessions tagged `ci`: the noxfile declares both tags.
+- uv is declared once, as `uv==<version>` in pyproject.toml: setup-uv reads it there and
+  the Dockerfile installs the version uv.lock pins (tools/locked_uv.py).
+- nox's floor is declared once, in pyproject.toml's `nox` group; the noxfile repeats it
+  where nox reads it (`needs_version`, the script header).
+- The image's Python is one of the tested ones; CI's PostgreSQL is the project's major.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import json
+import re
+import shlex
+import string
+import subprocess
+import sys
+import tomllib
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .postgres_major import POSTGRES_MAJOR
+
+WORKFLOW = Path(".github/workflows/ci.yml")
+LOCKED_NOX = ("uv", "run", "--locked", "--only-group=nox", "nox")
+CALL_FORM = "uv run --locked --only-group=nox nox -s <session> [-p <python>]"
+MATRIX_VALUE = re.compile(r"\$\{\{\s*matrix\.(?P<key>[\w-]+)\s*\}\}")
+SCRIPT_HEADER = re.compile(r"^# /// script\n(?P<toml>(?:#.*\n)*?)# ///$", re.MULTILINE)
+IMAGE_PYTHON = re.compile(r"^FROM python:(?P<version>\d+\.\d+)\S*", re.MULTILINE)
+SERVICE_IMAGE = re.compile(r"postgres:(?P<major>\d+)(?:@sha256:[0-9a-f]{64})?")
+LOCKED_UV_STEP = "tools/locked_uv.py"
+OTHER_UV_SOURCES = re.compile(r"astral-sh/uv|\buv==")
+
+Workflow = Mapping[str, Any]
+Listing = list[dict[str, Any]]
+
+
+def session_calls(workflow: Workflow) -> tuple[list[str], list[str]]:
+    """The sessions the workflow's `run:` steps call, matrix expanded; and what is wrong."""
+    calls, problems = [], []
+    for job_name, job in workflow["jobs"].items():
+        for row in matrix_rows(job):
+            for step in job.get("steps", []):
+                if "run" in step:
+                    env = {
+                        key: expand(str(value), row) for key, value in step.get("env", {}).items()
+                    }
+                    call = nox_call(expand(str(step["run"]), row), env)
+                    if call is None:
+                        problems.append(
+                            f"{WORKFLOW}: job {job_name} runs {step['run']!r}: every run: step "
+                            f"is a nox session call, `{CALL_FORM}`"
+                        )
+                    else:
+                        calls.append(call)
+                elif "uses" not in step:
+                    problems.append(
+                        f"{WORKFLOW}: job {job_name} has a step that neither runs nor uses"
+                    )
+    return calls, problems
+
+
+def matrix_rows(job: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Every combination of the job's matrix, one dict per run; one empty dict without one."""
+    matrix = job.get("strategy", {}).get("matrix", {})
+    axes = {key: values for key, values in matrix.items() if key not in {"include", "exclude"}}
+    return [
+        dict(zip(axes, map(str, values), strict=True))
+        for values in itertools.product(*axes.values())
+    ]
+
+
+def expand(value: str, row: Mapping[str, str]) -> str:
+    """The value with each matrix expression (`matrix.<key>`) replaced by its value here."""
+    return MATRIX_VALUE.sub(lambda match: row.get(match["key"], match[0]), value)
+
+
+def nox_call(run: str, env: Mapping[str, str]) -> str | None:
+    """The session a `run:` line calls (`unit-3.12` for `... nox -s unit -p 3.12`), or None."""
+    try:
+        argv = [string.Template(word).safe_substitute(env) for word in shlex.split(run)]
+    except ValueError:  # unbalanced quotes
+        return None
+    if tuple(argv[: len(LOCKED_NOX)]) != LOCKED_NOX:
+        return None
+    match argv[len(LOCKED_NOX) :]:
+        case ["-s", session]:
+            return session
+        case ["-s", session, "-p", python]:
+            return f"{session}-{python}"
+    return None
+
+
+def session_problems(calls: list[str], defaults: Listing, ci_only: Listing) -> Iterator[str]:
+    """What differs between the workflow's calls and the sessions CI must run."""
+    expected = [s["session"] for s in defaults if "local" not in s["tags"]]
+    expected += [s["session"] for s in ci_only if s["session"] not in expected]
+    for session in expected:
+        if session not in calls:
+            yield f"{WORKFLOW} never calls the nox session {session}, which CI must run"
+    local = {s["session"] for s in defaults if "local" in s["tags"]}
+    for session in calls:
+        if session in local:
+            yield f"{WORKFLOW} calls {session}, a session for local runs only"
+        elif session not in expected:
+            yield (
+                f"{WORKFLOW} calls {session}, which is neither a default nox session nor one "
+                "tagged `ci`"
+            )
+    for session, count in Counter(calls).items():
+        if count > 1:
+            yield f"{WORKFLOW} calls {session} {count} times"
+
+
+def declared_uv(pyproject: Mapping[str, Any]) -> tuple[str | None, list[str]]:
+    """The exact uv version pyproject.toml declares, and what is wrong with the declaration."""
+    if "required-version" in pyproject.get("tool", {}).get("uv", {}):
+        return None, [
+            "pyproject.toml: [tool.uv] required-version would be what setup-uv installs: "
+            "declare uv once, as `uv==<version>` in the `uv` dependency group"
+        ]
+    groups = pyproject.get("dependency-groups", {}).values()
+    found = [
+        item
+        for group in groups
+        for item in group
+        if isinstance(item, str) and re.match(r"uv\b", item)
+    ]
+    exact = [item.removeprefix("uv==") for item in found if re.fullmatch(r"uv==[\w.]+", item)]
+    if len(found) != 1 or not exact:
+        return None, [
+            f"pyproject.toml declares uv as {found or 'nothing'}: declare it once, exactly, "
+            "as `uv==<version>` in the `uv` dependency group"
+        ]
+    return exact[0], []
+
+
+def uv_problems(
+    workflow: Workflow, pyproject: Mapping[str, Any], dockerfile: str | None
+) -> Iterator[str]:
+    """Where CI or the image would get another uv than the one pyproject.toml declares."""
+    version, problems = declared_uv(pyproject)
+    yield from problems
+    for job_name, job in workflow["jobs"].items():
+        for step in job.get("steps", []):
+            if str(step.get("uses", "")).startswith("astral-sh/setup-uv@"):
+                settings = step.get("with", {})
+                if "version" in settings or settings.get("version-file") != "pyproject.toml":
+                    chosen = settings.get("version", "by default")
+                    yield (
+                        f"{WORKFLOW}: job {job_name} sets up uv {chosen}, not pyproject.toml's "
+                        f"{version}: give setup-uv `version-file: pyproject.toml` and no `version`"
+                    )
+    if dockerfile is not None and (
+        LOCKED_UV_STEP not in dockerfile or OTHER_UV_SOURCES.search(dockerfile)
+    ):
+        yield (
+            f"Dockerfile: install uv with {LOCKED_UV_STEP} (the version uv.lock pins, {version})"
+            " and from nowhere else"
+        )
+
+
+def nox_floor_problems(pyproject: Mapping[str, Any], noxfile: str) -> Iterator[str]:
+    """Where the noxfile's nox floor differs from pyproject.toml's `nox` group."""
+    group = pyproject.get("dependency-groups", {}).get("nox", [])
+    if len(group) != 1 or not str(group[0]).startswith("nox"):
+        yield "pyproject.toml: the `nox` dependency group is nox alone, e.g. `nox>=2025.5.1`"
+        return
+    floor = str(group[0]).removeprefix("nox")
+    needs = [
+        ast.literal_eval(node.value)
+        for node in ast.parse(noxfile).body
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "nox.needs_version"
+    ]
+    if needs != [floor]:
+        yield f"noxfile.py: nox.needs_version is {needs or 'unset'}, pyproject.toml's nox {floor!r}"
+    header = SCRIPT_HEADER.search(noxfile)
+    script = (
+        tomllib.loads(re.sub(r"^# ?", "", header["toml"], flags=re.MULTILINE)) if header else {}
+    )
+    if script.get("dependencies") != [f"nox{floor}"]:
+        yield f"noxfile.py: its script header needs {script.get('dependencies')}, not nox{floor}"
+
+
+def image_python_problems(dockerfile: str | None, tested: list[str]) -> Iterator[str]:
+    """Whether the image runs a Python the sessions test."""
+    for match in IMAGE_PYTHON.finditer(dockerfile or ""):
+        if match["version"] not in tested:
+            yield (
+                f"Dockerfile: {match[0]} runs Python {match['version']}, which no session tests "
+                f"({', '.join(tested)})"
+            )
+
+
+def postgres_problems(workflow: Workflow, major: int) -> Iterator[str]:
+    """Whether every PostgreSQL service container of the workflow is the project's major."""
+    for job_name, job in workflow["jobs"].items():
+        for name, service in job.get("services", {}).items():
+            image = str(service.get("image", ""))
+            match = SERVICE_IMAGE.fullmatch(image)
+            if image.startswith("postgres") and (not match or int(match["major"]) != major):
+                yield (
+                    f"{WORKFLOW}: job {job_name}'s {name} service is {image}, but the project "
+                    f"tests on PostgreSQL {major} (tools/postgres_major.py)"
+                )
+
+
+def problems(project: Path, defaults: Listing, ci_only: Listing) -> list[str]:
+    """Every way the project's CI, image and gates disagree, one line each."""
+    workflow = yaml.safe_load((project / WORKFLOW).read_text(encoding="utf-8"))
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    noxfile = (project / "noxfile.py").read_text(encoding="utf-8")
+    dockerfile_path = project / "Dockerfile"
+    dockerfile = dockerfile_path.read_text(encoding="utf-8") if dockerfile_path.exists() else None
+    tested = sorted({s["python"] for s in defaults if s["name"] == "unit" and s["python"]})
+    calls, found = session_calls(workflow)
+    found += session_problems(calls, defaults, ci_only)
+    found += uv_problems(workflow, pyproject, dockerfile)
+    found += nox_floor_problems(pyproject, noxfile)
+    found += image_python_problems(dockerfile, tested)
+    found += postgres_problems(workflow, POSTGRES_MAJOR)
+    return found
+
+
+def nox_listing(*arguments: str) -> Listing:
+    """What `nox --list --json` says of the sessions the arguments select."""
+    listing = subprocess.run(  # noqa: S603 (this Python's own nox)
+        [sys.executable, "-m", "nox", "--list", "--json", *arguments],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    sessions: Listing = json.loads(listing.stdout)
+    return sessions
+
+
+def main() -> int:
+    """Print every problem on a line of its own; exit 1 if there is any."""
+    found = problems(Path(), nox_listing(), nox_listing("--tags", "ci"))
+    for problem in found:
+        print(problem, file=sys.stderr)
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
