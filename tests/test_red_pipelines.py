@@ -218,13 +218,18 @@ def test_gate_stops_the_pipeline(
     project = render(tmp_path, python_min=RED_PYTHON)
     breakage(project)
 
-    # A bare nox, with pytest told to stop at its first failure (the README's `nox -- -x`).
-    run = run_nox(project, "--", "-x")
+    summary = tmp_path / "job-summary.md"
+
+    # A bare nox, with pytest told to stop at its first failure (the README's `nox -- -x`),
+    # and a job summary to write to, as GitHub Actions gives every step.
+    run = run_nox(project, "--", "-x", env={"GITHUB_STEP_SUMMARY": str(summary)})
 
     assert_stopped_at(run, failing)
     assert complaint in run.output
     if failed_test is not None:
         assert failed_tests(project / "test-results" / f"{failing}.xml") == [failed_test]
+        assert f"## {failing}: 1 failed\n" in summary.read_text(encoding="utf-8")
+        assert f"::{failed_test}`" in summary.read_text(encoding="utf-8")
 
 
 def failed_tests(results: Path) -> list[str]:
