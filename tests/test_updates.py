@@ -170,3 +170,26 @@ def fetch_from(template: Path) -> dict[str, str]:
         "GIT_CONFIG_KEY_0": f"url.{template}.insteadOf",
         "GIT_CONFIG_VALUE_0": PUBLIC_URL,
     }
+
+
+@pytest.mark.pipeline
+def test_the_projects_own_cruft_updates_at_its_prompt(template: Path, tmp_path: Path) -> None:
+    """The README's command, answered as a person would: view the changes, then apply them."""
+    project = created_with_cruft(template, tmp_path / "projects")
+    edit(template, README, INTRODUCTION, INTRODUCTION_CHANGED)
+    commit_all(template, "Change the README")
+
+    updated = subprocess.run(
+        [tool("uv"), "run", "--locked", "--only-group=update", "cruft", "update"],
+        cwd=project,
+        input="v\ny\n",
+        env=environment(without={"VIRTUAL_ENV", "UV_PYTHON", "UV_PROJECT_ENVIRONMENT"}),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+    assert updated.returncode == 0, updated.stdout + updated.stderr
+    assert "Traceback" not in updated.stdout + updated.stderr
+    assert INTRODUCTION_CHANGED in (project / "README.md").read_text("utf-8")

@@ -14,6 +14,7 @@ container image install.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sys
@@ -31,6 +32,9 @@ nox.options.stop_on_first_error = True
 # A Python of the matrix that is not installed is skipped at once (an error on CI)
 # rather than downloaded: `nox --download-python=auto` lets uv fetch the missing ones.
 nox.options.download_python = "never"
+# One line per skipped Python (nox's own), not two: `verdict` says that CI tests them all.
+SKIP_WARNING = "Missing interpreters will error by default on CI systems."
+logging.getLogger("nox").addFilter(lambda record: record.getMessage() != SKIP_WARNING)
 
 PYTHON_VERSIONS = {{ cookiecutter.__python_versions.split() | tojson }}
 
@@ -138,6 +142,8 @@ def validate_manifests(session: nox.Session, manifests: list[str]) -> None:
 def run_tests(session: nox.Session, suite: str) -> None:
     """Install the project with its test tools and run one suite under pytest-cov.
 
+    A path or node id after `--` replaces the suite; a selection that matches no test fails.
+
     Coverage goes to this session's own data files (.coverage.<session>.*, the old ones
     erased); `coverage` combines them and enforces fail_under, once, on the total.
     """
@@ -152,7 +158,8 @@ def run_tests(session: nox.Session, suite: str) -> None:
             "--cov-report=",
             "--cov-fail-under=0",
             f"--junitxml={results}",
-            suite,
+            # The suite unless `--` names tests: `nox -s unit -- tests/unit/test_x.py::test_y`.
+            f"--override-ini=testpaths={suite}",
             *session.posargs,
             env={"COVERAGE_FILE": f".coverage.{session.name}"},
         )
@@ -233,6 +240,14 @@ def coverage(session: nox.Session) -> None:
         with Path(summary).open("a", encoding="utf-8") as file:
             file.write(f"## Coverage\n\n{table}\n")
     session.run("coverage", "report")
+
+
+@nox.session(python=python_for_tools(), default=False)
+def fix(session: nox.Session) -> None:
+    """Apply ruff's fixes and formatting, with the locked ruff (not a default session)."""
+    install_locked(session, "--only-group=lint")
+    session.run("ruff", "check", "--fix", ".")
+    session.run("ruff", "format", ".")
 
 
 @nox.session(python=False, tags=["local"])

@@ -8,7 +8,8 @@
   the Dockerfile installs the version uv.lock pins (tools/locked_uv.py).
 - nox's floor is declared once, in pyproject.toml's `nox` group; the noxfile repeats it
   where nox reads it (`needs_version`, the script header).
-- The image's Python is one of the tested ones; CI's PostgreSQL is the project's major.
+- `.python-version` lists the tested Pythons, oldest first; the image's Python is one of
+  them; CI's PostgreSQL is the project's major.
 """
 
 from __future__ import annotations
@@ -202,6 +203,13 @@ def image_python_problems(dockerfile: str | None, tested: list[str]) -> Iterator
             )
 
 
+def python_version_file_problems(text: str | None, tested: list[str]) -> Iterator[str]:
+    """Whether `.python-version` lists the tested Pythons (uv picks the first, pyenv all)."""
+    listed = (text or "").split()
+    if listed != tested:
+        yield f".python-version lists {listed}, not the Pythons the sessions test, {tested}"
+
+
 def postgres_problems(workflow: Workflow, major: int) -> Iterator[str]:
     """Whether every PostgreSQL service container of the workflow is the project's major."""
     for job_name, job in workflow["jobs"].items():
@@ -228,6 +236,9 @@ def problems(project: Path, defaults: Listing, ci_only: Listing) -> list[str]:
     found += uv_problems(workflow, pyproject, dockerfile)
     found += nox_floor_problems(pyproject, noxfile)
     found += image_python_problems(dockerfile, tested)
+    version_file = project / ".python-version"
+    listed = version_file.read_text(encoding="utf-8") if version_file.exists() else None
+    found += python_version_file_problems(listed, tested)
     found += postgres_problems(workflow, POSTGRES_MAJOR)
     return found
 

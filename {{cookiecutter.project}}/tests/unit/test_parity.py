@@ -142,6 +142,13 @@ def test_an_image_python_no_session_tests_is_named() -> None:
     ]
 
 
+def test_a_python_version_file_that_is_not_the_matrix_is_named() -> None:
+    assert list(parity.python_version_file_problems("3.12\n3.13\n", ["3.12", "3.13"])) == []
+    assert list(parity.python_version_file_problems("3.13\n", ["3.12", "3.13"])) == [
+        ".python-version lists ['3.13'], not the Pythons the sessions test, ['3.12', '3.13']"
+    ]
+
+
 def test_a_postgres_service_of_another_major_is_named() -> None:
     service = {"postgres": {"image": "postgres:17@sha256:" + "0" * 64}}
     flow = workflow(integration={"services": service, "steps": []})
