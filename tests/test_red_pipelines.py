@@ -26,6 +26,7 @@ from .support.nox_runs import (
     run_nox,
     venv_bin,
 )
+from .support.processes import processes_from
 from .support.pythons import installed_pythons
 from .support.template import DEFAULT_COVERAGE_THRESHOLD, DEFAULT_PACKAGE, render
 
@@ -226,6 +227,8 @@ def test_gate_stops_the_pipeline(
 
     assert_stopped_at(run, failing)
     assert complaint in run.output
+    # However the run ended, nothing it started runs on: servers, PostgreSQL, workers.
+    assert processes_from(project) == []
     if failed_test is not None:
         assert failed_tests(project / "test-results" / f"{failing}.xml") == [failed_test]
         assert f"## {failing}: 1 failed\n" in summary.read_text(encoding="utf-8")
