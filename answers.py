@@ -17,6 +17,7 @@ from email.errors import HeaderParseError, MessageDefect
 from email.headerregistry import Address
 from pathlib import Path
 
+import jinja2
 from slugify import slugify
 
 TEMPLATE = Path(__file__).parent
@@ -217,8 +218,16 @@ DERIVED: dict[str, Callable[[Answers], object]] = {
     "__supported_pythons": lambda _answers: DEFAULTS["__supported_pythons"],
     "__package": lambda answers: package_name(str(answers["project"])),
     "__python_versions": lambda answers: python_versions(str(answers["python_min"])),
+    "__postgres_image": lambda answers: rendered_default("__postgres_image", answers),
     "_extensions": lambda _answers: DEFAULTS["_extensions"],
 }
+
+
+def rendered_default(key: str, answers: Answers) -> str:
+    """A private answer as cookiecutter.json's expression for it renders with these answers."""
+    # Not HTML: the text goes into YAML and a Dockerfile, as cookiecutter renders it.
+    template = jinja2.Environment(autoescape=False).from_string(DEFAULTS[key])  # noqa: S701
+    return template.render(cookiecutter=answers)
 
 
 def check_private(key: str, answers: Answers) -> str | None:

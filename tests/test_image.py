@@ -46,10 +46,9 @@ def test_final_stage_copies_only_the_environment_and_runs_unprivileged(project: 
 
     assert build_env["UV_PROJECT_ENVIRONMENT"] == IMAGE_VENV
     assert final.base == build.base
-    assert (
-        final.base.removeprefix("python:").removesuffix("-slim")
-        in DEFAULTS["__supported_pythons"].split()
-    )
+    tag, _, digest = final.base.partition("@")
+    assert tag.removeprefix("python:").removesuffix("-slim") in DEFAULTS["__supported_pythons"]
+    assert re.fullmatch(r"sha256:[0-9a-f]{64}", digest), final.base
     assert final.all("COPY") == [f"--from=build {IMAGE_VENV} {IMAGE_VENV}"]
     assert dockerfile.env_assignments(final.last("ENV"))["PATH"] == f"{IMAGE_VENV}/bin:$PATH"
     user = final.last("USER")
@@ -71,7 +70,8 @@ def test_healthcheck_asks_for_health_with_python_not_curl(project: Path) -> None
     check = dockerfile.healthcheck_command(final.last("HEALTHCHECK"))
 
     assert check[:2] == ["python", "-c"]
-    assert "urllib.request.urlopen('http://127.0.0.1:8000/health'" in check[2]
+    # On the port the service listens on, whatever PORT says.
+    assert "urlopen('http://127.0.0.1:' + os.environ['PORT'] + '/health'" in check[2]
 
 
 def test_the_locked_dependencies_are_a_layer_of_their_own_before_the_source(

@@ -145,6 +145,12 @@ BREAKAGES: dict[str, tuple[Breakage, str, str, str | None]] = {
         "DL3013",
         None,
     ),
+    "base-image-without-a-digest": (
+        replace_pattern("Dockerfile", re.compile(r"@sha256:[0-9a-f]{64}"), ""),
+        "lint",
+        "Dockerfile: FROM python:3.14-slim has no digest",
+        None,
+    ),
     "kubernetes-manifest-with-a-misspelt-field": (
         replace("deploy/deployment.yaml", "readinessProbe:", "readinesProbe:"),
         "lint",

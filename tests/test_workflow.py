@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -86,13 +87,12 @@ def test_github_files_are_valid_and_zizmor_clean(rendered: Rendered) -> None:
     assert_valid_and_zizmor_clean(rendered.project)
 
 
-def test_zizmor_pedantic_asks_only_for_the_service_containers_digest(rendered: Rendered) -> None:
-    """The one finding left: no registry here to read the image digest from (see the README)."""
+def test_zizmor_pedantic_finds_nothing(rendered: Rendered) -> None:
     pedantic = ["--offline", "--persona=pedantic", "--format=json", ".github"]
     result = run_tool("zizmor", *pedantic, cwd=rendered.project)
 
     findings = {finding["ident"] for finding in json.loads(result.stdout)}
-    assert findings == {"unpinned-images"}, result.stdout
+    assert findings == set(), result.stdout
 
 
 def test_workflow_calls_exactly_the_default_nox_sessions(rendered: Rendered) -> None:
@@ -157,7 +157,9 @@ def test_integration_has_a_healthy_postgres_and_its_url(rendered: Rendered) -> N
     postgres = job["services"]["postgres"]
 
     version = rendered.answers.get("postgres_version", "18")
-    assert postgres["image"] == f"postgres:{version}"
+    assert re.fullmatch(rf"postgres:{version}@sha256:[0-9a-f]{{64}}", postgres["image"])
+    dependabot_copy = rendered.project / ".github" / "postgres" / "Dockerfile"
+    assert f"\nFROM {postgres['image']}\n" in dependabot_copy.read_text(encoding="utf-8")
     assert '--health-cmd "pg_isready -U postgres"' in postgres["options"]
     assert postgres["env"]["POSTGRES_PASSWORD"] in DATABASE_URL
     assert postgres["ports"] == ["5432:5432"]
@@ -258,8 +260,12 @@ def test_dependabot_watches_every_ecosystem_the_project_has(rendered: Rendered) 
     dependabot = workflow.load(rendered.project / ".github" / "dependabot.yml")
     ecosystems = [update["package-ecosystem"] for update in dependabot["updates"]]
 
-    docker = ["docker"] if rendered.include_image else []
-    assert ecosystems == ["uv", "github-actions", *docker]
+    assert ecosystems == ["uv", "github-actions", "docker"]
+    (docker,) = (
+        update for update in dependabot["updates"] if update["package-ecosystem"] == "docker"
+    )
+    image = ["/"] if rendered.include_image else []
+    assert docker["directories"] == [*image, "/.github/postgres"]
 
 
 def test_image_files_and_task_go_with_the_image(rendered: Rendered) -> None:

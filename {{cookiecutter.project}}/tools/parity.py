@@ -9,7 +9,9 @@
 - nox's floor is declared once, in pyproject.toml's `nox` group; the noxfile repeats it
   where nox reads it (`needs_version`, the script header).
 - `.python-version` lists the tested Pythons, oldest first; the image's Python is one of
-  them; CI's PostgreSQL is the project's major.
+  them; CI's PostgreSQL is the project's major, and .github/postgres/Dockerfile (which
+  Dependabot reads) names the same image.
+- Every container image is named by digest.
 """
 
 from __future__ import annotations
@@ -33,10 +35,15 @@ import yaml
 from .postgres_major import POSTGRES_MAJOR
 
 WORKFLOW = Path(".github/workflows/ci.yml")
+POSTGRES_DOCKERFILE = Path(".github/postgres/Dockerfile")
 LOCKED_NOX = ("uv", "run", "--locked", "--only-group=nox", "nox")
 CALL_FORM = "uv run --locked --only-group=nox nox -s <session> [-p <python>]"
 MATRIX_VALUE = re.compile(r"\$\{\{\s*matrix\.(?P<key>[\w-]+)\s*\}\}")
 SCRIPT_HEADER = re.compile(r"^# /// script\n(?P<toml>(?:#.*\n)*?)# ///$", re.MULTILINE)
+FROM_LINE = re.compile(
+    r"^FROM\s+(?:--\S+\s+)*(?P<image>\S+)(?:\s+AS\s+(?P<stage>\S+))?", re.MULTILINE | re.IGNORECASE
+)
+DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 IMAGE_PYTHON = re.compile(r"^FROM python:(?P<version>\d+\.\d+)\S*", re.MULTILINE)
 SERVICE_IMAGE = re.compile(r"postgres:(?P<major>\d+)(?:@sha256:[0-9a-f]{64})?")
 LOCKED_UV_STEP = "tools/locked_uv.py"
@@ -223,6 +230,37 @@ def postgres_problems(workflow: Workflow, major: int) -> Iterator[str]:
                 )
 
 
+def digest_problems(dockerfiles: Mapping[Path, str], workflow: Workflow) -> Iterator[str]:
+    """Every image the Dockerfiles build from and the workflow runs, unless named by digest."""
+    for path, text in dockerfiles.items():
+        stages: set[str] = set()
+        for match in FROM_LINE.finditer(text):
+            if match["image"] not in stages and not DIGEST.search(match["image"]):
+                yield f"{path}: FROM {match['image']} has no digest: name it image:tag@sha256:..."
+            if match["stage"]:
+                stages.add(match["stage"])
+    for job_name, job in workflow["jobs"].items():
+        container = job.get("container", {})
+        images = [container if isinstance(container, str) else container.get("image")]
+        images += [service.get("image") for service in job.get("services", {}).values()]
+        for image in filter(None, images):
+            if not DIGEST.search(str(image)):
+                yield f"{WORKFLOW}: job {job_name} runs {image}, which has no digest"
+
+
+def postgres_image_problems(workflow: Workflow, dockerfile: str | None) -> Iterator[str]:
+    """Whether the workflow's PostgreSQL is the image Dependabot keeps current."""
+    named = [match["image"] for match in FROM_LINE.finditer(dockerfile or "")]
+    for job_name, job in workflow["jobs"].items():
+        for name, service in job.get("services", {}).items():
+            image = str(service.get("image", ""))
+            if image.startswith("postgres") and [image] != named:
+                yield (
+                    f"{WORKFLOW}: job {job_name}'s {name} service is {image}, but "
+                    f"{POSTGRES_DOCKERFILE} names {named}: make them the same image"
+                )
+
+
 def problems(project: Path, defaults: Listing, ci_only: Listing) -> list[str]:
     """Every way the project's CI, image and gates disagree, one line each."""
     workflow = yaml.safe_load((project / WORKFLOW).read_text(encoding="utf-8"))
@@ -240,6 +278,11 @@ def problems(project: Path, defaults: Listing, ci_only: Listing) -> list[str]:
     listed = version_file.read_text(encoding="utf-8") if version_file.exists() else None
     found += python_version_file_problems(listed, tested)
     found += postgres_problems(workflow, POSTGRES_MAJOR)
+    postgres_path = project / POSTGRES_DOCKERFILE
+    postgres = postgres_path.read_text(encoding="utf-8") if postgres_path.exists() else None
+    found += postgres_image_problems(workflow, postgres)
+    dockerfiles = {Path("Dockerfile"): dockerfile, POSTGRES_DOCKERFILE: postgres}
+    found += digest_problems({path: text for path, text in dockerfiles.items() if text}, workflow)
     return found
 
 

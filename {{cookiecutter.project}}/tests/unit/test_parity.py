@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from tools import parity
@@ -146,6 +147,29 @@ def test_a_python_version_file_that_is_not_the_matrix_is_named() -> None:
     assert list(parity.python_version_file_problems("3.12\n3.13\n", ["3.12", "3.13"])) == []
     assert list(parity.python_version_file_problems("3.13\n", ["3.12", "3.13"])) == [
         ".python-version lists ['3.13'], not the Pythons the sessions test, ['3.12', '3.13']"
+    ]
+
+
+def test_an_image_without_a_digest_is_named() -> None:
+    digest = "@sha256:" + "0" * 64
+    dockerfile = f"FROM python:3.13-slim{digest} AS build\nFROM build\nFROM python:3.13-slim\n"
+    service = {"postgres": {"image": "postgres:18"}}
+    flow = workflow(integration={"services": service, "container": f"python{digest}"})
+
+    assert list(parity.digest_problems({Path("Dockerfile"): dockerfile}, flow)) == [
+        "Dockerfile: FROM python:3.13-slim has no digest: name it image:tag@sha256:...",
+        f"{parity.WORKFLOW}: job integration runs postgres:18, which has no digest",
+    ]
+
+
+def test_the_workflows_postgres_is_the_one_dependabot_keeps_current() -> None:
+    image = "postgres:18@sha256:" + "0" * 64
+    flow = workflow(integration={"services": {"postgres": {"image": image}}})
+
+    assert list(parity.postgres_image_problems(flow, f"# CI's\nFROM {image}\n")) == []
+    assert list(parity.postgres_image_problems(flow, "FROM postgres:18\n")) == [
+        f"{parity.WORKFLOW}: job integration's postgres service is {image}, but "
+        f"{parity.POSTGRES_DOCKERFILE} names ['postgres:18']: make them the same image"
     ]
 
 
