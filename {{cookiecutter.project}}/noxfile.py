@@ -6,7 +6,8 @@
 Then `verdict` fails the run unless each of them ran, and names the Pythons tested. CI
 calls these same sessions (.github/workflows/ci.yml; `lint` checks that, tools/parity.py),
 so a green `nox` here means a green pipeline there. Options after `--` go to pytest, e.g.
-`nox -s unit -- -x -k title`; `lint` always checks the whole project.
+`nox -s unit -- -x -k title`, and a path or node id there replaces the suite; `lint`
+always checks the whole project. `nox -s fix` applies ruff's fixes.
 
 Every session installs exactly the versions pinned in uv.lock, the same ones CI and the
 container image install.
