@@ -7,8 +7,12 @@ in `.pgdata/` and which keeps running until `invoke db --stop`.
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import sys
 from pathlib import Path
+from types import FrameType
 
 import local_postgres
 from invoke.context import Context
@@ -78,7 +82,27 @@ def dev(c: Context, port: int = 8000) -> None:
         "SERVE_DOCS": "true",
         "LOG_FORMAT": "console",
     }
-    c.run(f"{sys.executable} -m {PACKAGE} --reload", env=env, pty=True)
+    serve_alone([sys.executable, "-m", PACKAGE, "--reload"], env)
+
+
+def serve_alone(command: list[str], env: dict[str, str]) -> None:
+    """Run the server in its own process group; pass Ctrl-C and stop signals to it alone.
+
+    Ctrl-C signals a terminal's whole foreground group: Granian's workers would stop by
+    themselves before its main process stops them, and it would report them as crashed.
+    """
+    server = subprocess.Popen(  # noqa: S603 (this Python, running the package)
+        command, env=os.environ | env, process_group=0
+    )
+
+    def forward(signum: int, frame: FrameType | None) -> None:
+        # SIGHUP (the terminal closed) would make Granian reload its workers: stop it instead.
+        server.send_signal(signal.SIGTERM if signum == signal.SIGHUP else signum)
+
+    for each in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(each, forward)
+    if server.wait():
+        raise Exit(code=server.returncode)
 {%- if cookiecutter.include_image %}
 
 

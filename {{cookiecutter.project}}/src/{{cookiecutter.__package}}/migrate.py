@@ -3,7 +3,7 @@
 Several service instances may start at once: a transaction-scoped PostgreSQL advisory
 lock lets one of them apply a pending migration while the others wait, then find it done.
 To apply them without starting the service:
-`python -m {{ cookiecutter.__package }}.migrate`.
+`python -m {{ cookiecutter.__package }}.migrate`; it fails as the start does, in one line.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
+import sys
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -109,7 +110,12 @@ async def apply_migrations(
             if not pending:
                 return applied
             migration = pending[0]
-            await connection.execute(migration.sql, timeout=MIGRATION_TIMEOUT)
+            try:
+                await connection.execute(migration.sql, timeout=MIGRATION_TIMEOUT)
+            except asyncpg.PostgresError as error:
+                # PostgreSQL's message does not say which file it comes from.
+                error.add_note(f"migration {migration.file_name} failed")
+                raise
             await connection.execute(
                 "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
                 migration.version,
@@ -153,8 +159,17 @@ def report(applied: list[Migration]) -> None:
 
 
 def main() -> None:
-    """Apply the pending migrations to the database in DATABASE_URL."""
-    report(asyncio.run(migrate()))
+    """Apply the pending migrations to the database in DATABASE_URL; else exit 1 in one line.
+
+    The start command's checks, so that both say the same of the same cause.
+    """
+    from .serve import StartupError, prepare_database, read_settings  # serve imports this module
+
+    try:
+        applied = asyncio.run(prepare_database(read_settings(), migrate=True))
+    except StartupError as error:
+        sys.exit(f"error: {error}")
+    report(applied)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@
 `python -m {{ cookiecutter.__package }}` is how the service runs in production (the
 Dockerfile's command) and, with `--reload`, in development (`invoke dev`). A bad setting
 or a database that cannot be reached or migrated stops it before it serves, with one
-line that names the database's host and never its password.
+line that names the database's host and never its password; so does `python -m
+{{ cookiecutter.__package }}.migrate` (migrate.py), and a port already taken stops the start
+the same way.
 
 Granian rather than uvicorn: it closes a connection whose request headers do not arrive
 within HTTP_HEADER_TIMEOUT, idle kept-alive ones included, so slow or idle clients cannot
@@ -14,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
+import socket
 import sys
 from pathlib import Path
 
@@ -26,7 +30,7 @@ from pydantic import ValidationError
 
 from .database import UNAVAILABLE_ERRORS, server_settings
 from .logs import configure_logging, standard_logging_config
-from .migrate import MigrationError, apply_migrations
+from .migrate import Migration, MigrationError, apply_migrations
 from .settings import Settings
 
 APP = "{{ cookiecutter.__package }}.main:app"
@@ -40,6 +44,16 @@ DATABASE_ERRORS: tuple[type[BaseException], ...] = (
 # After the requests in flight (each bounded by DB_COMMAND_TIMEOUT) and closing the pool
 # (DB_POOL_CLOSE_TIMEOUT), a worker that still has not stopped is killed.
 SHUTDOWN_SLACK_SECONDS = 5
+# Why a port cannot be listened on, and what to do, by the bind's error number.
+BIND_PROBLEMS = {
+    errno.EADDRINUSE: (
+        "the address is already in use (another server runs there?): set PORT to a free port"
+    ),
+    errno.EADDRNOTAVAIL: (
+        "no network interface has that address: set HOST to one of this machine's addresses"
+    ),
+    errno.EACCES: "permission denied (ports below 1024 need privileges): set PORT to a higher one",
+}
 
 
 class StartupError(Exception):
@@ -59,8 +73,8 @@ def read_settings() -> Settings:
         raise StartupError(msg) from None
 
 
-async def prepare_database(settings: Settings) -> None:
-    """Connect to the database and, unless switched off, apply the pending migrations.
+async def prepare_database(settings: Settings, *, migrate: bool) -> list[Migration]:
+    """Connect to the database and, if `migrate`, apply the pending migrations; return them.
 
     The connection asks for what the pool's connections ask for, so that a pooler which
     refuses it (PgBouncer refuses `statement_timeout` unless told to ignore it) stops the
@@ -77,8 +91,7 @@ async def prepare_database(settings: Settings) -> None:
         msg = f"cannot connect to the database at {address}: {reason(error, settings)}"
         raise StartupError(msg) from None
     try:
-        if settings.run_migrations:
-            await apply_migrations(connection)
+        return await apply_migrations(connection) if migrate else []
     except DATABASE_ERRORS as error:
         msg = f"cannot migrate the database at {address}: {reason(error, settings)}"
         raise StartupError(msg) from None
@@ -87,11 +100,33 @@ async def prepare_database(settings: Settings) -> None:
 
 
 def reason(error: BaseException, settings: Settings) -> str:
-    """The error as one line, with the database password blotted out should it appear."""
-    text = " ".join(str(error).split()) or type(error).__name__
+    """The error as one line, after its notes, with the database password blotted out."""
+    text = ": ".join([*getattr(error, "__notes__", []), str(error) or type(error).__name__])
+    text = " ".join(text.split())
     for password in settings.database_password_forms:
         text = text.replace(password, "***")
     return text
+
+
+def check_port(settings: Settings) -> None:
+    """Fail with a StartupError, in one line, if the server could not listen on HOST:PORT.
+
+    Granian logs its start before it binds, then raises a bare RuntimeError (with a Rust
+    backtrace under RUST_BACKTRACE): a bind of our own, as Granian's, says why first.
+    """
+    where = f"{settings.host}:{settings.port}"
+    try:
+        family, kind, protocol, _, address = socket.getaddrinfo(
+            settings.host, settings.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind, protocol) as probe:
+            # As Granian's: a previous run's connections in TIME_WAIT do not hold the port.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as error:
+        problem = BIND_PROBLEMS.get(error.errno or 0, error.strerror or str(error))
+        msg = f"cannot listen on {where}: {problem}"
+        raise StartupError(msg) from None
 
 
 def serve(settings: Settings, *, reload: bool = False) -> None:
@@ -119,14 +154,15 @@ def serve(settings: Settings, *, reload: bool = False) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Check the settings and the database, then serve; exit 1 with one line if they fail."""
+    """Check the settings, the database and the port, then serve; else exit 1 with one line."""
     parser = argparse.ArgumentParser(prog=f"python -m {__package__}", description=__doc__)
     parser.add_argument("--reload", action="store_true", help="restart when the source changes")
     arguments = parser.parse_args(argv)
     try:
         settings = read_settings()
         configure_logging(settings)
-        asyncio.run(prepare_database(settings))
+        asyncio.run(prepare_database(settings, migrate=settings.run_migrations))
+        check_port(settings)
     except StartupError as error:
         sys.exit(f"error: {error}")
     serve(settings, reload=arguments.reload)

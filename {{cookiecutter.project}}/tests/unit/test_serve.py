@@ -58,7 +58,7 @@ def test_a_pooler_refusing_the_pools_settings_stops_the_start_in_one_line(
     monkeypatch.setattr(asyncpg, "connect", refuse_session_settings)
 
     with pytest.raises(serve.StartupError) as refused:
-        asyncio.run(serve.prepare_database(UNIT_SETTINGS))
+        asyncio.run(serve.prepare_database(UNIT_SETTINGS, migrate=True))
 
     assert str(refused.value) == (
         f"cannot connect to the database at {UNIT_SETTINGS.database_address}: "
