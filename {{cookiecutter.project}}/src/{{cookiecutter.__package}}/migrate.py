@@ -3,7 +3,8 @@
 Several service instances may start at once: a transaction-scoped PostgreSQL advisory
 lock lets one of them apply a pending migration while the others wait, then find it done.
 To apply them without starting the service:
-`python -m {{ cookiecutter.__package }}.migrate`; it fails as the start does, in one line.
+`python -m {{ cookiecutter.__package }}.migrate`.
+It fails as the start does, in one line.
 """
 
 from __future__ import annotations

@@ -3,9 +3,8 @@
 `python -m {{ cookiecutter.__package }}` is how the service runs in production (the
 Dockerfile's command) and, with `--reload`, in development (`invoke dev`). A bad setting
 or a database that cannot be reached or migrated stops it before it serves, with one
-line that names the database's host and never its password; so does `python -m
-{{ cookiecutter.__package }}.migrate` (migrate.py), and a port already taken stops the start
-the same way.
+line that names the database's host and never its password. So does the migrate
+command (migrate.py), and so does a port already taken.
 
 Granian rather than uvicorn: it closes a connection whose request headers do not arrive
 within HTTP_HEADER_TIMEOUT, idle kept-alive ones included, so slow or idle clients cannot
