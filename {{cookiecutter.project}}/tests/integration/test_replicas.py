@@ -10,7 +10,6 @@ it stops listening is reset with its request unanswered, whatever the server doe
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import pytest
 
 from {{ cookiecutter.__package }}.migrate import load_migrations
 
+from ..settings import outside_the_project, service_environment
 from .database_urls import with_search_path
 from .load_balancer import Answer, RoundRobin, round_robin
 from .running_service import RunningService, running_replicas
@@ -43,7 +43,7 @@ PRE_STOP_PAUSE = 1.0
 
 async def migrate_together(database_url: str, count: int) -> list[str]:
     """Run the migrate command `count` times at once, as each new pod does; their outputs."""
-    environment = os.environ | {"DATABASE_URL": database_url}
+    environment = service_environment(DATABASE_URL=database_url)
 
     async def migrate() -> str:
         process = await asyncio.create_subprocess_exec(
@@ -51,6 +51,7 @@ async def migrate_together(database_url: str, count: int) -> list[str]:
             "-m",
             "{{ cookiecutter.__package }}.migrate",
             env=environment,
+            cwd=outside_the_project(),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
         )

@@ -8,7 +8,6 @@ no traceback, and nowhere the password, whatever is wrong with DATABASE_URL.
 from __future__ import annotations
 
 import functools
-import os
 import subprocess
 import sys
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -20,6 +19,7 @@ import pytest
 from {{ cookiecutter.__package }} import serve
 from {{ cookiecutter.__package }}.migrate import apply_migrations, load_migrations
 
+from ..settings import outside_the_project, service_environment
 from .running_service import free_port
 
 MARKER = "Pa55-marker"
@@ -28,11 +28,11 @@ CLOSED_PORT = free_port()
 
 
 def start(**settings: str) -> subprocess.CompletedProcess[str]:
-    """Run the start command with these settings, DATABASE_URL left out if not given."""
-    environment = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    """Run the start command with these settings alone (DATABASE_URL too), outside any `.env`."""
     return subprocess.run(
         [sys.executable, "-m", "{{ cookiecutter.__package }}"],
-        env=environment | {"DB_CONNECT_TIMEOUT": "2"} | settings,
+        env=service_environment(**{"DB_CONNECT_TIMEOUT": "2"} | settings),
+        cwd=outside_the_project(),
         capture_output=True,
         text=True,
         timeout=START_WITHIN,
