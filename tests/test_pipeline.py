@@ -63,3 +63,4 @@ def test_integration_uses_database_url_when_it_is_set(
     # The tests made a database of their own on that server, and left the URL's alone.
     assert "at DATABASE_URL (database test_run_" in result.output
     assert "found=false" in postgres.psql("SELECT 'found=' || (to_regclass('tasks') IS NOT NULL);")
+    assert "test_run_" not in postgres.psql("SELECT datname FROM pg_database;"), "left behind"
