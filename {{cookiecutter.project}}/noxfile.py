@@ -200,16 +200,13 @@ def integration(session: nox.Session) -> None:
     run_tests(session, "tests/integration")
 
 
-def data_session(path: Path) -> str | None:
-    """The test session that wrote a coverage data file, if one did."""
-    match = COVERAGE_DATA.match(path.name)
-    return match["session"] if match else None
-
-
-def sessions_with_coverage_data(only: list[str] | None = None) -> list[str]:
-    """The test sessions (of `only`, if given) whose coverage data is here, in name order."""
-    found = {data_session(path) for path in Path().glob(".coverage.*")} - {None}
-    return sorted(name for name in found if name and (only is None or name in only))
+def coverage_data(only: list[str] | None = None) -> dict[str, list[str]]:
+    """The coverage data files here, by the test session that wrote them (of `only`, if given)."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(Path().glob(".coverage.*")):
+        if (match := COVERAGE_DATA.match(path.name)) and (only is None or match["session"] in only):
+            found.setdefault(match["session"], []).append(str(path))
+    return found
 
 
 @nox.session(python=python_for_tools())
@@ -224,10 +221,9 @@ def coverage(session: nox.Session) -> None:
     install_locked(session, "--only-group=coverage")
     # After test sessions of this run, their data alone: not a skipped Python's old data.
     this_run = [name for name in RAN if name.startswith(TEST_SUITES)]
-    if combined := sessions_with_coverage_data(only=this_run or None):
-        session.log(f"Combining the coverage data of {', '.join(combined)}")
-        files = [str(path) for path in Path().glob(".coverage.*") if data_session(path) in combined]
-        session.run("coverage", "combine", *files)
+    if data := coverage_data(only=this_run or None):
+        session.log(f"Combining the coverage data of {', '.join(sorted(data))}")
+        session.run("coverage", "combine", *(file for files in data.values() for file in files))
     elif not Path(".coverage").exists():
         session.error("no coverage data: run the unit and integration sessions first")
     # The reports are written whatever the total, so CI can publish them when the gate
