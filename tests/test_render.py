@@ -151,8 +151,11 @@ def test_answers_are_recorded_for_updates_and_re_rendering(
     assert [p.relative_to(again) for p in files_of(again)] == [
         p.relative_to(default_project) for p in files_of(default_project)
     ]
+    # uv.lock is made anew at each render, from the package index as it is then: a
+    # release in between changes it. Every other file is the same, byte for byte.
     for path in files_of(default_project):
-        assert (again / path.relative_to(default_project)).read_bytes() == path.read_bytes()
+        if path.name != "uv.lock":
+            assert (again / path.relative_to(default_project)).read_bytes() == path.read_bytes()
 
 
 MISSING_LOCK = "no uv.lock: run `uv lock` (it needs the package index) and commit uv.lock"
