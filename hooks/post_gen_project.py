@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 IMAGE_FILES = ("Dockerfile", ".dockerignore")
+# The image gate's tests (`nox -s image`).
+IMAGE_TESTS = "tests/image"
 # The Kubernetes manifests, and the unit test that holds them to the service's settings.
 KUBERNETES_FOLDER = "deploy"
 KUBERNETES_TEST = "tests/unit/test_deploy.py"
@@ -38,6 +40,7 @@ def remove_switched_off_files(project: Path, answers: dict[str, Any]) -> None:
     if not answers["include_image"]:
         for name in IMAGE_FILES:
             (project / name).unlink()
+        shutil.rmtree(project / IMAGE_TESTS)
     if not (answers["include_image"] and answers["include_kubernetes"]):
         shutil.rmtree(project / KUBERNETES_FOLDER)
         (project / KUBERNETES_TEST).unlink()

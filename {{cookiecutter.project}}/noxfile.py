@@ -15,12 +15,25 @@ container image install.
 
 from __future__ import annotations
 
+{% if cookiecutter.include_image -%}
+import json
+{% endif -%}
 import logging
 import os
 import re
+{%- if cookiecutter.include_image %}
+import shutil
+import subprocess
+{%- endif %}
 import sys
+{%- if cookiecutter.include_image %}
+import tempfile
+{%- endif %}
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
+{%- if cookiecutter.include_image %}
+from typing import Any
+{%- endif %}
 
 import nox
 
@@ -58,6 +71,13 @@ COVERAGE_DATA = re.compile(r"^\.coverage\.(?P<session>(?:unit|integration)-\d+\.
 # Each test session's results, as JUnit XML, which CI keeps as an artifact.
 TEST_RESULTS = Path("test-results")
 TEST_SUITES = ("unit", "integration")
+{%- if cookiecutter.include_image %}
+IMAGE_TAG = "{{ cookiecutter.project }}:dev"
+IMAGE_TESTS = "tests/image"
+# Tried in this order; a docker client without a daemon does not answer `docker info`.
+CONTAINER_ENGINES = ("docker", "podman")
+ENGINE_TIMEOUT = 60
+{%- endif %}
 # The gates of this nox run that got as far as their own code: a skipped one never does.
 RAN: list[str] = []
 
@@ -237,6 +257,124 @@ def coverage(session: nox.Session) -> None:
         with Path(summary).open("a", encoding="utf-8") as file:
             file.write(f"## Coverage\n\n{table}\n")
     session.run("coverage", "report")
+
+
+{%- if cookiecutter.include_image %}
+
+
+@nox.session(python=python_for_tools(), default=False, tags=["ci"])
+def image(session: nox.Session) -> None:
+    """Build the container image, start it against PostgreSQL and test it from outside.
+
+    Not a default session (it needs Docker or Podman, the first whose `info` answers);
+    CI's build job runs it. tests/image checks health, readiness, a task round trip, the
+    HEALTHCHECK on another PORT, a non-root user on a read-only root filesystem, bad
+    settings in one line and a clean stop on SIGTERM; the database is DATABASE_URL's or a
+    throwaway local one, as for `integration`. BUILD_CA_CERTIFICATES, a PEM bundle, is
+    given to the build as a secret (for networks that intercept TLS). IMAGE_ARCHIVE saves
+    the tested image to that file, which CI's push job publishes.
+    """
+    RAN.append(session.name)
+    engine = container_engine(session)
+    install_locked(session, "--group=test")
+    image_id = build_image(session, engine)
+    if image_id is None:  # --install-only
+        return
+    session.log(f"Built image {image_id} ({IMAGE_TAG}); testing it")
+    results = TEST_RESULTS / f"{session.name}.xml"
+    session.run(
+        "pytest",
+        f"--junitxml={results}",
+        f"--override-ini=testpaths={IMAGE_TESTS}",
+        *session.posargs,
+        env={"IMAGE": image_id, "CONTAINER_ENGINE": engine},
+    )
+    if archive := os.environ.get("IMAGE_ARCHIVE"):
+        session.run(engine, "save", f"--output={archive}", image_id)
+    if output := os.environ.get("GITHUB_OUTPUT"):
+        with Path(output).open("a", encoding="utf-8") as file:
+            file.write(f"image-id={image_id}\n")
+    session.log(f"Tested image {image_id}")
+
+
+def container_engine(session: nox.Session) -> str:
+    """The first container engine that answers, or the session fails in one line."""
+    for engine in CONTAINER_ENGINES:
+        if shutil.which(engine) is None:
+            continue
+        try:
+            answer = subprocess.run(  # noqa: S603 (docker or podman, fixed arguments)
+                [engine, "info"], capture_output=True, timeout=ENGINE_TIMEOUT, check=False
+            )
+        except subprocess.TimeoutExpired:
+            continue
+        if answer.returncode == 0:
+            return engine
+    session.error(
+        "no container engine answers (`docker info` and `podman info` fail or are missing): "
+        "install and start Docker or Podman"
+    )
+
+
+def build_image(session: nox.Session, engine: str) -> str | None:
+    """Build the Dockerfile with `engine` and return the image's id (None under --install-only).
+
+    On the host's network, as the package index is reached from here; Podman in Docker's
+    format, since the OCI format has no HEALTHCHECK.
+    """
+    command = [engine, "build", "--network=host", f"--tag={IMAGE_TAG}"]
+    if engine == "podman":
+        command.append("--format=docker")
+    if certificates := os.environ.get("BUILD_CA_CERTIFICATES"):
+        if not Path(certificates).is_file():
+            session.error(f"BUILD_CA_CERTIFICATES={certificates} is not a file")
+        command.append(f"--secret=id=ca-certificates,src={certificates}")
+    with tempfile.TemporaryDirectory() as folder:
+        id_file = Path(folder) / "image-id"
+        if not session.run(*command, f"--iidfile={id_file}", "."):
+            return None
+        return id_file.read_text(encoding="utf-8").strip()
+
+
+@nox.session(python=False, default=False, tags=["ci"])
+def push(session: nox.Session) -> None:
+    """Push the image `image` tested, as it was, under IMAGE_TAGS; print its digest.
+
+    For CI's push job, logged in to the registry: IMAGE_ARCHIVE is the file `image` saved,
+    IMAGE_ID the id `image` printed (an archive holding any other image is refused), and
+    IMAGE_TAGS the references to push, one per line.
+    """
+    archive, image_id = required_environment(session, "IMAGE_ARCHIVE", "IMAGE_ID")
+    tags = required_environment(session, "IMAGE_TAGS")[0].split()
+    engine = container_engine(session)
+    session.run(engine, "load", f"--input={archive}")
+    # Docker reports the id as `sha256:<hex>`, Podman as `<hex>`.
+    loaded = image_details(session, engine, image_id).get("Id", "")
+    if loaded.removeprefix("sha256:") != image_id.removeprefix("sha256:"):
+        session.error(f"{archive} does not hold the tested image {image_id}")
+    for tag in tags:
+        session.run(engine, "tag", image_id, tag)
+        session.run(engine, "push", tag)
+    name, _, digest = image_details(session, engine, image_id)["RepoDigests"][0].partition("@")
+    session.log(f"Pushed {image_id} as {name}@{digest}")
+    if output := os.environ.get("GITHUB_OUTPUT"):
+        with Path(output).open("a", encoding="utf-8") as file:
+            file.write(f"name={name}\ndigest={digest}\n")
+
+
+def image_details(session: nox.Session, engine: str, image: str) -> dict[str, Any]:
+    """What the engine knows of a local image (`<engine> image inspect`), or {} if it has none."""
+    found = session.run(engine, "image", "inspect", image, silent=True, success_codes=[0, 1])
+    details: list[dict[str, Any]] = json.loads(str(found)) if str(found).startswith("[") else []
+    return details[0] if details else {}
+
+
+def required_environment(session: nox.Session, *names: str) -> list[str]:
+    """The values of these environment variables; the session fails naming any that is unset."""
+    if missing := [name for name in names if not os.environ.get(name)]:
+        session.error(f"{', '.join(missing)} must be set (CI's push job sets them)")
+    return [os.environ[name] for name in names]
+{%- endif %}
 
 
 @nox.session(python=python_for_tools(), default=False)

@@ -22,9 +22,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from tools.postgres_major import POSTGRES_MAJOR
 
 PACKAGE = "{{ cookiecutter.__package }}"
-{%- if cookiecutter.include_image %}
-IMAGE = "{{ cookiecutter.project }}"
-{%- endif %}
 EMBEDDED_DATA = Path(__file__).parent / ".pgdata"
 
 
@@ -107,9 +104,9 @@ def serve_alone(command: list[str], env: dict[str, str]) -> None:
 
 
 @task
-def image(c: Context, tag: str = f"{IMAGE}:dev") -> None:
-    """Build the container image with docker."""
-    c.run(f"docker build --tag {tag} .", pty=True)
+def image(c: Context) -> None:
+    """Build the container image and test it running (`nox -s image`: Docker or Podman)."""
+    c.run("nox -s image", pty=True)
 {%- endif %}
 
 
@@ -120,7 +117,8 @@ def ci(c: Context) -> None:
     Its default sessions (lint, unit and integration per Python, coverage) are exactly
     the ones .github/workflows/ci.yml calls.
 {%- if cookiecutter.include_image %}
-    The workflow's build and push jobs need docker instead: `invoke image` builds the image.
+    The workflow's build job runs `nox -s image` too, which needs Docker or Podman:
+    `invoke image`.
 {%- endif %}
     """
     c.run("nox", pty=True)

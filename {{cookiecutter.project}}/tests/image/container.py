@@ -1,0 +1,159 @@
+"""Run the image under test in a container, and look at it from outside.
+
+The container shares the host's network, as the image runs next to its database here: it
+listens on a free port of its own, given by PORT, never the image's default, and reaches
+DATABASE_URL's server as this machine does; a server on a Unix socket alone (the
+throwaway local one) is reached through its socket, mounted into the container.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import httpx2
+
+from ..integration.running_service import free_port
+
+DEFAULT_PORT = 8000
+STARTUP_TIMEOUT = 60
+ENGINE_TIMEOUT = 120
+# Where a database's Unix socket appears inside the container.
+SOCKET_FOLDER = "/run/postgresql"
+DEFAULT_POSTGRES_PORT = "5432"
+# Kubernetes' default terminationGracePeriodSeconds: longer, and the kubelet kills the pod.
+GRACE_PERIOD = 30
+
+
+class ContainerExitedError(Exception):
+    """The container stopped before it served; the message quotes its last words."""
+
+
+@dataclass(frozen=True)
+class Container:
+    """A container of the image, by its engine and name, and the port it serves on."""
+
+    engine: str
+    name: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        """The service's base URL, from outside the container."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def engine_command(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run `<engine> <args>` and return what it printed."""
+        return subprocess.run(  # noqa: S603 (the engine that built the image)
+            [self.engine, *args],
+            capture_output=True,
+            text=True,
+            timeout=ENGINE_TIMEOUT,
+            check=False,
+        )
+
+    def state(self) -> dict[str, Any]:
+        """The container's state as the engine reports it (Running, ExitCode, ...)."""
+        found = self.engine_command("container", "inspect", self.name)
+        state: dict[str, Any] = json.loads(found.stdout)[0]["State"]
+        return state
+
+    def logs(self) -> str:
+        """Everything the container printed, both streams."""
+        found = self.engine_command("logs", self.name)
+        return found.stdout + found.stderr
+
+    def exec(self, *command: str) -> subprocess.CompletedProcess[str]:
+        """Run a command inside the running container, as the image's user."""
+        return self.engine_command("exec", self.name, *command)
+
+    def wait_until_serving(self) -> None:
+        """Return once /health answers; ContainerExitedError if the container stops first."""
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while time.monotonic() < deadline:
+            if not self.state()["Running"]:
+                raise ContainerExitedError(self.exit_report())
+            try:
+                if httpx2.get(f"{self.url}/health", timeout=2).status_code == httpx2.codes.OK:
+                    return
+            except httpx2.TransportError:
+                pass
+            time.sleep(0.2)
+        msg = f"/health did not answer within {STARTUP_TIMEOUT} s: {self.logs()[-2000:]}"
+        raise TimeoutError(msg)
+
+    def wait_until_exited(self, timeout: float = STARTUP_TIMEOUT) -> dict[str, Any]:
+        """The container's state once it has stopped by itself."""
+        deadline = time.monotonic() + timeout
+        while (state := self.state())["Running"]:
+            if time.monotonic() > deadline:
+                msg = f"the container still runs after {timeout} s: {self.logs()[-2000:]}"
+                raise TimeoutError(msg)
+            time.sleep(0.2)
+        return state
+
+    def exit_report(self) -> str:
+        """How the container ended, and the end of what it printed."""
+        output = self.logs().strip().splitlines()
+        return f"exit status {self.state()['ExitCode']}: {' / '.join(output[-5:])}"
+
+
+# Starts a container of the image under test with these settings (the `start` fixture).
+Start = Callable[..., AbstractContextManager[Container]]
+
+
+@contextmanager
+def container_of(
+    engine: str, image: str, *, env: dict[str, str], options: Sequence[str] = ()
+) -> Iterator[Container]:
+    """A container of the image, run as production runs it, removed when the block ends.
+
+    Read-only root filesystem and a writable /tmp alone (as deploy/ runs it), no
+    capabilities, no privilege escalation; `options` adds engine options.
+    """
+    port = free_port()
+    while port == DEFAULT_PORT:
+        port = free_port()
+    container = Container(engine, f"image-test-{uuid.uuid4().hex[:12]}", port)
+    settings = [f"--env={name}={value}" for name, value in {**env, "PORT": str(port)}.items()]
+    started = container.engine_command(
+        "run",
+        "--detach",
+        f"--name={container.name}",
+        "--network=host",
+        "--read-only",
+        "--tmpfs=/tmp",
+        "--cap-drop=ALL",
+        "--security-opt=no-new-privileges",
+        *settings,
+        *options,
+        image,
+    )
+    if started.returncode != 0:
+        msg = f"`{engine} run` failed: {started.stderr.strip()}"
+        raise RuntimeError(msg)
+    try:
+        yield container
+    finally:
+        container.engine_command("rm", "--force", "--volumes", container.name)
+
+
+def database_for_a_container(database_url: str) -> tuple[str, list[str]]:
+    """DATABASE_URL as a container sees it, and the engine options that make it reachable."""
+    parts = urlsplit(database_url)
+    query = dict(parse_qsl(parts.query))
+    folder = query.get("host", "")
+    if not folder.startswith("/"):
+        return database_url, []
+    port = query.get("port", DEFAULT_POSTGRES_PORT)
+    socket = Path(folder) / f".s.PGSQL.{port}"
+    inside = urlunsplit(parts._replace(query=urlencode({**query, "host": SOCKET_FOLDER})))
+    return inside, [f"--volume={socket}:{SOCKET_FOLDER}/{socket.name}"]

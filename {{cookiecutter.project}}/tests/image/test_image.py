@@ -1,0 +1,79 @@
+"""The image that ships, started as production starts it and checked from outside."""
+
+from __future__ import annotations
+
+import json
+
+import httpx2
+
+from .container import GRACE_PERIOD, Container, Start
+
+
+def test_health_and_readiness(service: Container) -> None:
+    assert httpx2.get(f"{service.url}/health").status_code == httpx2.codes.OK
+    assert httpx2.get(f"{service.url}/ready").status_code == httpx2.codes.OK
+
+
+def test_a_task_created_is_read_back(service: Container) -> None:
+    created = httpx2.post(f"{service.url}/tasks", json={"title": "Ship the image"})
+    assert created.status_code == httpx2.codes.CREATED, created.text
+
+    read = httpx2.get(f"{service.url}/tasks/{created.json()['id']}")
+    assert read.status_code == httpx2.codes.OK
+    assert read.json() == created.json()
+
+
+def test_the_healthcheck_passes_on_the_port_the_service_listens_on(
+    service: Container, image: str
+) -> None:
+    # What the engine runs for the HEALTHCHECK, run now (the engine waits `interval`).
+    details = json.loads(service.engine_command("image", "inspect", image).stdout)[0]
+    # Docker reports it in the image's Config, Podman beside it.
+    healthcheck = details["Config"].get("Healthcheck") or details.get("Healthcheck") or {}
+    test = healthcheck.get("Test") or []
+    assert test[:1] == ["CMD"], (
+        f"the image has no exec-form HEALTHCHECK ({test!r}); Podman keeps one only when "
+        "building in Docker's format"
+    )
+
+    verdict = service.exec(*test[1:])
+
+    assert verdict.returncode == 0, (
+        f"the HEALTHCHECK fails with PORT={service.port}: {verdict.stderr.strip()[-500:]}"
+    )
+
+
+def test_runs_as_an_unprivileged_user(service: Container) -> None:
+    user = service.exec("id", "-u")
+
+    assert user.returncode == 0, user.stderr
+    assert user.stdout.strip() != "0", "the image runs as root: its final stage needs a USER"
+
+
+def test_only_tmp_is_writable(service: Container) -> None:
+    assert service.exec("touch", "/tmp/written").returncode == 0  # noqa: S108 (the container's)
+    for folder in ("/", "/opt/venv", "/home"):
+        written = service.exec("touch", f"{folder.rstrip('/')}/written")
+        assert written.returncode != 0, f"{folder} is writable"
+        assert "Read-only file system" in written.stderr
+
+
+def test_bad_settings_stop_it_in_one_line(start: Start) -> None:
+    with start(DB_POOL_MAX_SIZE="none") as container:
+        state = container.wait_until_exited()
+        output = container.logs().strip().splitlines()
+
+    assert state["ExitCode"] != 0
+    assert len(output) == 1, output
+    assert "DB_POOL_MAX_SIZE" in output[0]
+
+
+def test_sigterm_stops_it_cleanly(start: Start) -> None:
+    with start() as container:
+        container.wait_until_serving()
+        stopped = container.engine_command("stop", f"--time={GRACE_PERIOD}", container.name)
+        state = container.state()
+
+    assert stopped.returncode == 0, stopped.stderr
+    # Killed at the end of the grace period, it would exit with 137.
+    assert state["ExitCode"] == 0, f"exit status {state['ExitCode']} after SIGTERM"
