@@ -15,7 +15,10 @@ DEFAULTS: parity.Listing = [
     {"session": "unit-3.13", "name": "unit", "python": "3.13", "tags": []},
     {"session": "verdict", "name": "verdict", "python": False, "tags": ["local"]},
 ]
-CI_ONLY: parity.Listing = [{"session": "image", "name": "image", "python": None, "tags": ["ci"]}]
+CI_ONLY: parity.Listing = [
+    {"session": "image", "name": "image", "python": None, "tags": ["ci"]},
+    {"session": "push", "name": "push", "python": False, "tags": ["ci"]},
+]
 PYPROJECT = {"dependency-groups": {"uv": ["uv==0.13.9"], "nox": ["nox>=2025.5.1"]}}
 NOXFILE = (
     '# /// script\n# dependencies = ["nox>=2025.5.1"]\n# ///\n'
@@ -43,6 +46,7 @@ GOOD = workflow(
     lint=job(run(f"{LOCKED} -s lint")),
     unit=job(run(f'{LOCKED} -s unit -p "$PYTHON"'), matrix=["3.12", "3.13"]),
     build=job(run(f"{LOCKED} -s image")),
+    push=job(run(f"{LOCKED} -s push")),
 )
 
 
@@ -52,7 +56,9 @@ def session_problems(flow: dict[str, Any]) -> list[str]:
 
 
 def test_the_calls_expand_the_matrix() -> None:
-    assert parity.session_calls(GOOD) == (["lint", "unit-3.12", "unit-3.13", "image"], [])
+    calls = ["lint", "unit-3.12", "unit-3.13", "image", "push"]
+
+    assert parity.session_calls(GOOD) == (calls, [])
 
 
 def test_a_workflow_that_calls_every_gate_is_clean() -> None:
@@ -63,11 +69,21 @@ def test_a_workflow_that_calls_every_gate_is_clean() -> None:
 
 
 def test_a_default_session_the_workflow_never_calls_is_named() -> None:
-    flow = workflow(lint=GOOD["jobs"]["lint"], build=GOOD["jobs"]["build"])
+    flow = workflow(**{name: GOOD["jobs"][name] for name in ("lint", "build", "push")})
 
     assert session_problems(flow) == [
         f"{parity.WORKFLOW} never calls the nox session unit-3.12, which CI must run",
         f"{parity.WORKFLOW} never calls the nox session unit-3.13, which CI must run",
+    ]
+
+
+def test_a_ci_session_the_workflow_never_calls_is_named() -> None:
+    jobs = dict(GOOD["jobs"])
+    del jobs["push"]
+    flow = workflow(**jobs)
+
+    assert session_problems(flow) == [
+        f"{parity.WORKFLOW} never calls the nox session push, which CI must run"
     ]
 
 
