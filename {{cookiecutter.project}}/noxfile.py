@@ -349,23 +349,29 @@ def push(session: nox.Session) -> None:
     engine = container_engine(session)
     session.run(engine, "load", f"--input={archive}")
     # Docker reports the id as `sha256:<hex>`, Podman as `<hex>`.
-    loaded = image_details(session, engine, image_id).get("Id", "")
+    loaded = image_details(engine, image_id).get("Id", "")
     if loaded.removeprefix("sha256:") != image_id.removeprefix("sha256:"):
         session.error(f"{archive} does not hold the tested image {image_id}")
     for tag in tags:
         session.run(engine, "tag", image_id, tag)
         session.run(engine, "push", tag)
-    name, _, digest = image_details(session, engine, image_id)["RepoDigests"][0].partition("@")
+    name, _, digest = image_details(engine, image_id)["RepoDigests"][0].partition("@")
     session.log(f"Pushed {image_id} as {name}@{digest}")
     if output := os.environ.get("GITHUB_OUTPUT"):
         with Path(output).open("a", encoding="utf-8") as file:
             file.write(f"name={name}\ndigest={digest}\n")
 
 
-def image_details(session: nox.Session, engine: str, image: str) -> dict[str, Any]:
+def image_details(engine: str, image: str) -> dict[str, Any]:
     """What the engine knows of a local image (`<engine> image inspect`), or {} if it has none."""
-    found = session.run(engine, "image", "inspect", image, silent=True, success_codes=[0, 1])
-    details: list[dict[str, Any]] = json.loads(str(found)) if str(found).startswith("[") else []
+    found = subprocess.run(  # noqa: S603 (docker or podman, fixed arguments)
+        [engine, "image", "inspect", image],
+        capture_output=True,
+        text=True,
+        timeout=ENGINE_TIMEOUT,
+        check=False,
+    )
+    details: list[dict[str, Any]] = json.loads(found.stdout) if found.returncode == 0 else []
     return details[0] if details else {}
 
 
