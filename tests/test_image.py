@@ -1,8 +1,7 @@
-"""The generated Dockerfile is linted, lean and non-root, and what it installs and starts works.
+"""The generated Dockerfile is linted, lean and non-root, and the image it builds works.
 
-No Docker engine is needed: the pipeline test installs the project the way the Dockerfile's
-build stage does, then runs the image's CMD and HEALTHCHECK commands against a PostgreSQL
-it starts itself.
+The pipeline tests build the image with Podman and run the render's own image gate
+(`nox -s image`) on it, on a stand-in base image (tests/support/podman.py says why).
 """
 
 from __future__ import annotations
@@ -18,8 +17,11 @@ import pytest
 
 from .support import dockerfile
 from .support.environment import tool
-from .support.image import build_and_final, fetch_json, run_like_the_image
-from .support.lock import installed_versions, locked_versions
+from .support.image import build_and_final
+from .support.junit import case_names
+from .support.lock import locked_versions
+from .support.nox_runs import commands_in_sessions, run_nox
+from .support.podman import podman, podman_environment, require_podman, run_image_gate
 from .support.template import DEFAULT_PACKAGE, DEFAULTS, render
 
 IMAGE_VENV = "/opt/venv"
@@ -79,14 +81,27 @@ def test_the_locked_dependencies_are_a_layer_of_their_own_before_the_source(
 ) -> None:
     build, _final = build_and_final(project)
     steps = [(i.keyword, i.arguments) for i in build.instructions if i.keyword in {"COPY", "RUN"}]
-    syncs = [arguments for keyword, arguments in steps if arguments.startswith("uv sync")]
+    syncs = [arguments for keyword, arguments in steps if "uv sync " in arguments]
 
     # What the first sync installs depends on these two files only: the layer is reused
     # until one of them changes.
     assert steps[1:3] == [("COPY", "pyproject.toml uv.lock ./"), ("RUN", syncs[0])]
     assert "--no-install-project" in syncs[0].split()
     for sync in syncs:
-        assert {"--locked", "--no-default-groups"} <= set(sync.split()), sync
+        assert {"--locked", "--no-default-groups"} <= set(sync.partition("uv sync ")[2].split())
+
+
+def test_every_download_can_trust_the_ca_certificates_secret(project: Path) -> None:
+    downloads = [
+        arguments
+        for stage in dockerfile.stages(project / "Dockerfile")
+        for arguments in stage.all("RUN")
+        if "pip install " in arguments or "uv sync " in arguments
+    ]
+
+    assert len(downloads) == 3
+    for arguments in downloads:
+        assert arguments.startswith("--mount=type=secret,id=ca-certificates,"), arguments
 
 
 def test_dockerignore_lets_through_exactly_what_the_build_copies(project: Path) -> None:
@@ -103,61 +118,130 @@ def test_dockerignore_lets_through_exactly_what_the_build_copies(project: Path) 
     assert sorted(line[1:] for line in ignore if line.startswith("!")) == sorted(set(copied))
 
 
+# The tests of a render's tests/image, which its `nox -s image` runs on the built image.
+IMAGE_TESTS = [
+    "test_health_and_readiness",
+    "test_a_task_created_is_read_back",
+    "test_the_healthcheck_passes_on_the_port_the_service_listens_on",
+    "test_runs_as_an_unprivileged_user",
+    "test_only_tmp_is_writable",
+    "test_bad_settings_stop_it_in_one_line",
+    "test_sigterm_stops_it_cleanly",
+]
+TESTED_IMAGE = re.compile(r"Tested image (?P<id>sha256:[0-9a-f]{64})")
+# What the image's Python has installed: each distribution's version and requirements.
+LIST_DISTRIBUTIONS = (
+    "import json, importlib.metadata as m; "
+    "print(json.dumps({d.name: [d.version, d.requires or []] for d in m.distributions()}))"
+)
+
+
 @pytest.mark.pipeline
-def test_image_install_command_and_healthcheck_serve_tasks(project: Path, tmp_path: Path) -> None:
-    with run_like_the_image(project, tmp_path) as service:
-        assert_only_runtime_dependencies(project, service.venv)
-        installed, locked = installed_versions(service.venv), locked_versions(project)
-        assert installed == {name: locked.get(name) for name in installed}
-        healthcheck = subprocess.run(
-            service.healthcheck, env=service.env, capture_output=True, text=True, check=False
-        )
-        assert healthcheck.returncode == 0, healthcheck.stderr
-        created = fetch_json(f"{service.url}/tasks", {"title": "Ship the image"}, status=201)
-        stored = fetch_json(f"{service.url}/tasks/{created['id']}", status=200)
-        assert stored == created
-        assert (stored["title"], stored["completed"]) == ("Ship the image", False)
-    stopped = subprocess.run(
-        service.healthcheck, env=service.env, capture_output=True, text=True, check=False
-    )
-    assert stopped.returncode != 0
+@pytest.mark.image
+@pytest.mark.parametrize("answers", [{}, {"include_kubernetes": "no"}], ids=["default", "no-k8s"])
+def test_the_image_gate_builds_the_image_and_tests_it_running(
+    answers: dict[str, str], tmp_path: Path
+) -> None:
+    require_podman()
+    project = render(tmp_path, **answers)
+
+    run = run_image_gate(project)
+
+    assert run.returncode == 0, run.output
+    assert case_names(project / "test-results" / "image.xml") == IMAGE_TESTS
+    tested = TESTED_IMAGE.search(run.output)
+    assert tested, run.output
+    assert_only_locked_runtime_dependencies(project, tested["id"])
 
 
-def assert_only_runtime_dependencies(project: Path, venv: Path) -> None:
-    """The environment has the service's dependencies and none of its development tools."""
+BROKEN_IMAGES = {
+    "runs-as-root": ("USER 10001\n", "", "the image runs as root"),
+    "healthcheck-on-8000": (
+        "os.environ['PORT']",
+        "'8000'",
+        "the HEALTHCHECK fails with PORT=",
+    ),
+    "crashing-command": (
+        f'CMD ["python", "-m", "{DEFAULT_PACKAGE}"]',
+        'CMD ["python", "-c", "raise SystemExit(3)"]',
+        "ContainerExitedError: exit status 3",
+    ),
+}
+
+
+@pytest.mark.pipeline
+@pytest.mark.image
+@pytest.mark.parametrize(("old", "new", "message"), BROKEN_IMAGES.values(), ids=BROKEN_IMAGES)
+def test_the_image_gate_fails_on_a_broken_image(
+    old: str, new: str, message: str, tmp_path: Path
+) -> None:
+    require_podman()
+    project = render(tmp_path)
+    dockerfile_path = project / "Dockerfile"
+    text = dockerfile_path.read_text(encoding="utf-8")
+    assert old in text
+    dockerfile_path.write_text(text.replace(old, new), encoding="utf-8")
+
+    run = run_image_gate(project)
+
+    assert run.returncode != 0
+    assert run.sessions == {"image": "failed"}
+    assert message in run.output, run.output
+    assert not TESTED_IMAGE.search(run.output)
+
+
+@pytest.mark.pipeline
+@pytest.mark.image
+def test_push_refuses_an_archive_that_does_not_hold_the_tested_image(tmp_path: Path) -> None:
+    require_podman()
+    project = render(tmp_path / "render")
+    (tmp_path / "empty.tar").write_bytes(bytes(1024))  # an empty tar archive
+    podman("import", "--quiet", str(tmp_path / "empty.tar"), "localhost/push-test:other")
+    archive = tmp_path / "image.tar"
+    podman("save", f"--output={archive}", "localhost/push-test:other")
+    podman("rmi", "localhost/push-test:other")
+    tested = "sha256:" + "0" * 64
+    settings = podman_environment() | {"IMAGE_ARCHIVE": str(archive), "IMAGE_TAGS": "x.invalid/x:y"}
+
+    unset = run_nox(project, "-s", "push", env=settings)
+    refused = run_nox(project, "-s", "push", env=settings | {"IMAGE_ID": tested})
+
+    assert unset.returncode != 0
+    assert "IMAGE_ID must be set" in unset.output
+    assert refused.returncode != 0
+    assert f"{archive} does not hold the tested image {tested}" in refused.output
+    assert "push" not in [command.split()[1] for command in commands_in_sessions(refused.output)]
+
+
+def assert_only_locked_runtime_dependencies(project: Path, image: str) -> None:
+    """The image has the service's dependencies at the lock's versions, and no development tool."""
+    listed = podman("run", "--rm", "--network=none", image, "python", "-c", LIST_DISTRIBUTIONS)
+    distributions = {
+        distribution_name(name): (version, requires)
+        for name, (version, requires) in json.loads(listed.stdout).items()
+    }
+    locked = locked_versions(project)
+    assert {name: version for name, (version, _) in distributions.items()} == {
+        name: locked.get(name) for name in distributions
+    }
     pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
-    listed = subprocess.run(
-        [tool("uv"), "pip", "list", "--format=json", f"--python={venv}"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    installed = {package["name"] for package in json.loads(listed.stdout)}
     runtime = {distribution_name(req) for req in pyproject["project"]["dependencies"]}
+    assert runtime | {pyproject["project"]["name"]} <= distributions.keys()
     tools = {
         distribution_name(req)
         for group in pyproject["dependency-groups"].values()
         for req in group
         if isinstance(req, str)
     }
-
-    assert runtime | {pyproject["project"]["name"]} <= installed
     # A group may name a package the service needs anyway (the tests import anyio, which
     # FastAPI depends on); a tool is a group's package that nothing in the image requires.
-    assert not {name for name in tools & installed if not required_by(venv, name)}
-
-
-def required_by(venv: Path, name: str) -> list[str]:
-    """The installed distributions that depend on `name`."""
-    shown = subprocess.run(
-        [tool("uv"), "pip", "show", f"--python={venv}", name],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    match = re.search(r"^Required-by:(.*)$", shown.stdout, re.MULTILINE)
-    assert match, shown.stdout
-    return [requirer.strip() for requirer in match[1].split(",") if requirer.strip()]
+    required = {
+        distribution_name(requirement)
+        for _version, requires in distributions.values()
+        for requirement in requires
+        if "extra ==" not in requirement
+    }
+    assert not (tools & distributions.keys()) - required
 
 
 def distribution_name(requirement: str) -> str:

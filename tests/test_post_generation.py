@@ -119,6 +119,7 @@ OPTION_FILES = [
     "Dockerfile",
     "README.md",
     "deploy/deployment.yaml",
+    "tests/image/test_image.py",
     "tests/unit/test_deploy.py",
 ]
 
@@ -131,7 +132,7 @@ def remaining(project: Path) -> list[str]:
     ("include_image", "include_kubernetes", "left"),
     [
         (True, True, OPTION_FILES),
-        (True, False, [".dockerignore", "Dockerfile", "README.md"]),
+        (True, False, [".dockerignore", "Dockerfile", "README.md", "tests/image/test_image.py"]),
         # The manifests run the image: without it there are none, whatever the other says.
         (False, True, ["README.md"]),
         (False, False, ["README.md"]),

@@ -27,6 +27,9 @@ NOT_THE_DEFAULT_BRANCH = (
 )
 DATABASE_URL = "postgresql://postgres:postgres@localhost:5432/postgres"
 LOCKED_NOX = " ".join(workflow.LOCKED_NOX)
+IMAGE_ARCHIVE = "${{ runner.temp }}/image.tar"
+# What the push job may do besides reading the repository: push the image, attest it.
+PUSH_WRITES = {"packages": "write", "id-token": "write", "attestations": "write"}
 # GitHub's schemas for the files of .github/, vendored in check-jsonschema (offline).
 GITHUB_SCHEMAS = {
     ".github/workflows/ci.yml": "vendor.github-workflows",
@@ -95,14 +98,17 @@ def test_zizmor_pedantic_finds_nothing(rendered: Rendered) -> None:
     assert findings == set(), result.stdout
 
 
-def test_workflow_calls_exactly_the_default_nox_sessions(rendered: Rendered) -> None:
+def test_workflow_calls_exactly_the_default_and_the_ci_nox_sessions(rendered: Rendered) -> None:
     calls = workflow.nox_calls(rendered.workflow)
 
     assert nox_sessions(rendered.project, "--sessions", *calls) == calls, "unknown session"
-    # Every default session but the local-only verdict, which checks a local run.
+    # Every default session but the local-only verdict, which checks a local run; then the
+    # image's, which a bare `nox` leaves out.
     defaults = nox_listing(rendered.project)
-    assert calls == [s["session"] for s in defaults if "local" not in s["tags"]]
+    ci_only = nox_sessions(rendered.project, "--tags", "ci")
+    assert calls == [s["session"] for s in defaults if "local" not in s["tags"]] + ci_only
     assert [s["session"] for s in defaults if "local" in s["tags"]] == ["verdict"]
+    assert ci_only == (["image", "push"] if rendered.include_image else [])
 
 
 def test_matrix_is_the_noxfile_python_list(rendered: Rendered) -> None:
@@ -136,7 +142,7 @@ def test_jobs_run_in_the_promised_order(rendered: Rendered) -> None:
 
 
 def test_permissions_are_least_privilege(rendered: Rendered) -> None:
-    assert_least_privilege(rendered.workflow, writers={"push": {"packages": "write"}})
+    assert_least_privilege(rendered.workflow, writers={"push": PUSH_WRITES})
 
 
 def test_every_action_is_pinned_alike_in_every_workflow(tmp_path: Path) -> None:
@@ -146,7 +152,7 @@ def test_every_action_is_pinned_alike_in_every_workflow(tmp_path: Path) -> None:
     ]
     generated, template = (workflow.pins(path) for path in workflows)
 
-    shared = {"actions/checkout", "astral-sh/setup-uv", "docker/build-push-action"}
+    shared = {"actions/checkout", "astral-sh/setup-uv", "actions/attest"}
     assert shared <= generated.keys()
     for action in generated.keys() & template.keys():
         assert generated[action] == template[action], action
@@ -188,10 +194,8 @@ def test_test_jobs_upload_their_coverage_data_and_always_their_results(
     }
 
 
-def test_test_jobs_set_up_the_matrix_python_and_the_declared_uv(rendered: Rendered) -> None:
+def test_jobs_set_up_the_declared_uv_and_only_the_matrix_python(rendered: Rendered) -> None:
     for name, job in rendered.jobs.items():
-        if name in {"build", "push"}:
-            continue
         (setup_uv,) = workflow.steps_using(job, "astral-sh/setup-uv")
         assert setup_uv["with"] == {"version-file": "pyproject.toml"}, name
         pythons = workflow.steps_using(job, "actions/setup-python")
@@ -227,23 +231,54 @@ def test_coverage_job_combines_the_data_and_always_uploads_the_report(
     assert upload["with"]["path"].split() == ["htmlcov/", "coverage.xml"]
 
 
-def test_image_is_built_with_the_actions_cache_and_pushed_clean(rendered: Rendered) -> None:
+def test_build_job_tests_the_image_against_postgres_and_keeps_it(rendered: Rendered) -> None:
     if not rendered.include_image:
         assert not {"build", "push"} & rendered.jobs.keys()
         return
-    (build,) = workflow.steps_using(rendered.jobs["build"], "docker/build-push-action")
-    push_job = rendered.jobs["push"]
-    (login,) = workflow.steps_using(push_job, "docker/login-action")
-    (meta,) = workflow.steps_using(push_job, "docker/metadata-action")
-    (push,) = workflow.steps_using(push_job, "docker/build-push-action")
+    job = rendered.jobs["build"]
+    image = workflow.step_with_id(job, "image")
+    archive, results = workflow.steps_using(job, "actions/upload-artifact")
 
-    assert workflow.steps_using(rendered.jobs["build"], "docker/setup-buildx-action")
-    assert build["with"] == {
-        "context": ".",
-        "push": False,
-        "cache-from": "type=gha",
-        "cache-to": "type=gha,mode=max",
+    # What `nox -s image` runs locally, against the integration job's PostgreSQL.
+    assert workflow.run_steps(job) == [image]
+    assert image["run"] == f"{LOCKED_NOX} -s image"
+    assert job["services"] == rendered.jobs["integration"]["services"]
+    assert job["env"] == {"DATABASE_URL": DATABASE_URL}
+    # The tested image leaves the job by its id and as the archive `image` saved.
+    assert job["outputs"] == {"image-id": "${{ steps.image.outputs.image-id }}"}
+    assert image["env"] == {"IMAGE_ARCHIVE": IMAGE_ARCHIVE}
+    assert job["steps"].index(image) < job["steps"].index(archive)
+    assert "if" not in archive
+    assert archive["with"] == {
+        "name": "image",
+        "path": IMAGE_ARCHIVE,
+        "retention-days": 1,
+        "if-no-files-found": "error",
     }
+    assert results["if"] == "always()"
+    assert results["with"]["path"] == "test-results/"
+
+
+def test_push_job_pushes_the_image_build_tested(rendered: Rendered) -> None:
+    if not rendered.include_image:
+        return
+    job = rendered.jobs["push"]
+    (login,) = workflow.steps_using(job, "docker/login-action")
+    (meta,) = workflow.steps_using(job, "docker/metadata-action")
+    (download,) = workflow.steps_using(job, "actions/download-artifact")
+    push = workflow.step_with_id(job, "push")
+    steps = job["steps"]
+
+    assert workflow.run_steps(job) == [push]
+    assert push["run"] == f"{LOCKED_NOX} -s push"
+    assert push["env"] == {
+        "IMAGE_ARCHIVE": IMAGE_ARCHIVE,
+        # The id build reported: the push session refuses an archive holding another image.
+        "IMAGE_ID": "${{ needs.build.outputs.image-id }}",
+        "IMAGE_TAGS": f"${{{{ steps.{meta['id']}.outputs.tags }}}}",
+    }
+    assert download["with"] == {"name": "image", "path": "${{ runner.temp }}"}
+    assert max(steps.index(step) for step in (login, meta, download)) < steps.index(push)
     assert login["with"] == {
         "registry": "ghcr.io",
         "username": "${{ github.actor }}",
@@ -251,9 +286,44 @@ def test_image_is_built_with_the_actions_cache_and_pushed_clean(rendered: Render
     }
     assert meta["with"]["images"] == "ghcr.io/${{ github.repository_owner }}/task-service"
     assert meta["with"]["tags"].split() == ["type=sha,format=long,prefix=", "type=raw,value=latest"]
-    assert push["with"]["push"] is True
-    assert push["with"]["tags"] == f"${{{{ steps.{meta['id']}.outputs.tags }}}}"
-    assert "cache-from" not in push["with"]
+
+
+def test_push_job_attests_the_pushed_image_in_a_public_repository(rendered: Rendered) -> None:
+    if not rendered.include_image:
+        assert not workflow.uses_anywhere(rendered.workflow, "actions/attest")
+        return
+    job = rendered.jobs["push"]
+    push = workflow.step_with_id(job, "push")
+    (sbom,) = workflow.steps_using(job, "anchore/sbom-action")
+    provenance, sbom_attestation = workflow.steps_using(job, "actions/attest")
+    steps = job["steps"]
+    subject = {
+        "subject-name": "${{ steps.push.outputs.name }}",
+        "subject-digest": "${{ steps.push.outputs.digest }}",
+    }
+
+    assert steps.index(push) < steps.index(sbom) < steps.index(provenance)
+    assert steps.index(provenance) < steps.index(sbom_attestation)
+    assert sbom["with"]["image"] == f"{subject['subject-name']}@{subject['subject-digest']}"
+    assert sbom["with"]["format"] == "spdx-json"
+    assert sbom["with"]["registry-password"] == "${{ secrets.GITHUB_TOKEN }}"
+    # Without sbom-path or a predicate, actions/attest attests SLSA build provenance.
+    assert provenance["with"] == subject | {
+        "push-to-registry": True,
+        "create-storage-record": False,
+    }
+    assert sbom_attestation["with"] == subject | {"sbom-path": sbom["with"]["output-file"]}
+    # GitHub has attestations for private repositories on Enterprise Cloud only.
+    for attestation in (provenance, sbom_attestation):
+        assert attestation["if"] == "github.event.repository.visibility == 'public'"
+
+
+def test_no_job_builds_the_image_but_through_nox(rendered: Rendered) -> None:
+    text = (rendered.project / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+
+    for action in ("docker/build-push-action", "docker/setup-buildx-action"):
+        assert not workflow.uses_anywhere(rendered.workflow, action), action
+        assert action not in text, action
 
 
 def test_dependabot_watches_every_ecosystem_the_project_has(rendered: Rendered) -> None:

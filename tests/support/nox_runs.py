@@ -30,7 +30,11 @@ class NoxRun:
 
 
 def run_nox(
-    project: Path, *args: str, database_url: str | None = None, env: dict[str, str] | None = None
+    project: Path,
+    *args: str,
+    database_url: str | None = None,
+    env: dict[str, str] | None = None,
+    prefix: tuple[str, ...] = (),
 ) -> NoxRun:
     """Run the project's nox as a developer would on this machine.
 
@@ -40,7 +44,7 @@ def run_nox(
     may not be one), which the noxfile never downloads. PYTHONDONTWRITEBYTECODE, which
     some machines set and developers' seldom do, is left out: with it, each of the
     pipeline's many Python processes compiles every module it imports anew. `env` adds
-    to (or replaces) the environment.
+    to (or replaces) the environment; `prefix` runs nox through another command.
     """
     added = {"DATABASE_URL": database_url} if database_url is not None else {}
     env = environment(without={"DATABASE_URL", "PYTHONDONTWRITEBYTECODE"}, add=added | (env or {}))
@@ -48,6 +52,7 @@ def run_nox(
     report.unlink(missing_ok=True)
     completed = subprocess.run(
         [
+            *prefix,
             sys.executable,
             "-m",
             "nox",

@@ -87,3 +87,19 @@ def pins(path: Path) -> dict[str, tuple[str, str]]:
 def steps_using(job: Job, action: str) -> list[dict[str, Any]]:
     """The job's steps that use an action (owner/repo), in order."""
     return [step for step in job["steps"] if step.get("uses", "").startswith(f"{action}@")]
+
+
+def step_with_id(job: Job, step_id: str) -> dict[str, Any]:
+    """The job's step with this `id`."""
+    (step,) = (step for step in job["steps"] if step.get("id") == step_id)
+    return step
+
+
+def run_steps(job: Job) -> list[dict[str, Any]]:
+    """The job's `run:` steps, in order."""
+    return [step for step in job["steps"] if "run" in step]
+
+
+def uses_anywhere(workflow: dict[str, Any], action: str) -> bool:
+    """Whether any step of any job uses the action (owner/repo)."""
+    return any(steps_using(job, action) for job in workflow["jobs"].values())

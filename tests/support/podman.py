@@ -1,0 +1,193 @@
+"""Build and run a rendered project's image with Podman, as its `nox -s image` does.
+
+No registry answers on the machines this suite runs on, so the Dockerfile's base images
+(pinned by digest, which a local image cannot satisfy) are replaced, in the render's copy
+only, by a stand-in made here from Debian packages (`mmdebstrap`): Debian's Python in a
+virtual environment at /usr/local, as the official image has Python and pip there. Its
+Python can differ from the real base's: the image built on it is not the one that ships.
+
+Network: the build uses the host's network (the package index as this machine reaches
+it); the gate's containers run in a network namespace of the test's own, with the
+throwaway PostgreSQL the gate starts there, and nothing else reachable. The gate's build
+runs in that namespace too, on the layers a build just before it cached.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from .nox_runs import NoxRun, run_nox
+
+# The stand-in's recipe; its hash names the image, so a changed recipe makes a new one.
+DEBIAN_SUITE = "bookworm"
+DEBIAN_MIRROR = "http://deb.debian.org/debian"
+PACKAGES = "python3,python3-venv,ca-certificates"
+STAND_IN_STEPS = "RUN python3 -m venv /usr/local\nENV LANG=C.UTF-8\n"
+RECIPE = f"{DEBIAN_SUITE} {PACKAGES} {STAND_IN_STEPS}"
+STAND_IN = f"localhost/stand-in/python:{hashlib.sha256(RECIPE.encode()).hexdigest()[:12]}"
+BASE_IMAGE_LINE = re.compile(r"^FROM python:\S+", re.MULTILINE)
+# Podman as the machines here need it: runc (crun fails on their cgroups), limits root
+# may not raise, and netavark, which needs no CNI plugins.
+CONTAINERS_CONF = """\
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+[engine]
+runtime = "runc"
+[network]
+network_backend = "netavark"
+"""
+# Outgoing HTTPS here is verified against the system bundle, which holds certificates
+# a container's own bundle lacks: the build gets it as its CA-certificates secret.
+SYSTEM_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+SHARED = Path(tempfile.gettempdir()) / "cookiecutter-fastapi-nox-podman"
+TOOLS = ("podman", "mmdebstrap", "ip", "nsenter")
+HOW_TO_GET_THEM = (
+    "apt-get install podman buildah runc iptables netavark aardvark-dns mmdebstrap "
+    "uidmap fuse-overlayfs (as .ci/run does), or deselect these tests with -m 'not image'"
+)
+BUILD_TIMEOUT = 900
+
+
+def podman_environment() -> dict[str, str]:
+    """The variables that make Podman work here, for the commands that run it."""
+    SHARED.mkdir(exist_ok=True)
+    conf = SHARED / "containers.conf"
+    conf.write_text(CONTAINERS_CONF, encoding="utf-8")
+    env = {"CONTAINERS_CONF": str(conf)}
+    if SYSTEM_CA_BUNDLE.is_file():
+        env["BUILD_CA_CERTIFICATES"] = str(SYSTEM_CA_BUNDLE)
+    return env
+
+
+def require_podman() -> None:
+    """Fail in one line unless this machine can build and run images (never a skip)."""
+    if missing := [name for name in TOOLS if shutil.which(name) is None]:
+        pytest.fail(f"{', '.join(missing)} not installed: {HOW_TO_GET_THEM}", pytrace=False)
+    if os.geteuid() != 0:
+        pytest.fail("the image tests run as root (network namespaces of their own)", pytrace=False)
+
+
+def podman(*args: str, timeout: float = BUILD_TIMEOUT) -> subprocess.CompletedProcess[str]:
+    """Run podman with this machine's settings; fail the test, quoting it, if it fails."""
+    done = subprocess.run(
+        ["podman", *args],
+        env=os.environ | podman_environment(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert done.returncode == 0, f"podman {' '.join(args)}: {done.stdout}{done.stderr}"
+    return done
+
+
+def ensure_stand_in() -> str:
+    """The stand-in base image, made once per machine (one maker at a time); its name."""
+    SHARED.mkdir(exist_ok=True)
+    with (SHARED / "stand-in.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        exists = subprocess.run(
+            ["podman", "image", "exists", STAND_IN],
+            env=os.environ | podman_environment(),
+            check=False,
+        )
+        if exists.returncode != 0:
+            make_stand_in()
+    return STAND_IN
+
+
+def make_stand_in() -> None:
+    """Bootstrap Debian with its Python, import it, and add the official image's layout."""
+    with tempfile.TemporaryDirectory(dir=SHARED) as folder:
+        tarball = Path(folder) / "debian.tar"
+        bootstrapped = subprocess.run(
+            [
+                "mmdebstrap",
+                "--variant=minbase",
+                f"--include={PACKAGES}",
+                "--quiet",
+                DEBIAN_SUITE,
+                str(tarball),
+                DEBIAN_MIRROR,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=BUILD_TIMEOUT,
+            check=False,
+        )
+        assert bootstrapped.returncode == 0, bootstrapped.stderr
+        debian = f"{STAND_IN}-debian"
+        podman("import", "--quiet", str(tarball), debian)
+        (Path(folder) / "Containerfile").write_text(
+            f"FROM {debian}\n{STAND_IN_STEPS}", encoding="utf-8"
+        )
+        podman(
+            "build",
+            "--quiet",
+            "--pull=never",
+            "--network=host",
+            "--format=docker",
+            f"--tag={STAND_IN}",
+            folder,
+        )
+        podman("rmi", debian)
+
+
+def use_the_stand_in(project: Path) -> None:
+    """Point the render's Dockerfile's base images at the stand-in (this copy only)."""
+    dockerfile = project / "Dockerfile"
+    text = dockerfile.read_text(encoding="utf-8")
+    replaced, count = BASE_IMAGE_LINE.subn(f"FROM {ensure_stand_in()}", text)
+    assert count, "the Dockerfile names no python base image"
+    dockerfile.write_text(replaced, encoding="utf-8")
+
+
+@contextmanager
+def network_namespace() -> Iterator[Path]:
+    """A network namespace with nothing but its loopback, removed afterwards; its path."""
+    name = f"image-test-{uuid.uuid4().hex[:12]}"
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    try:
+        subprocess.run(["ip", "-n", name, "link", "set", "lo", "up"], check=True)
+        yield Path("/run/netns") / name
+    finally:
+        subprocess.run(["ip", "netns", "delete", name], check=False)
+
+
+def run_image_gate(project: Path) -> NoxRun:
+    """Run the project's `nox -s image` on the stand-in, its containers in a namespace of their own.
+
+    Beforehand, on the host's network: the session's environment is installed and the
+    image built with the session's own options, so that the session, run without a
+    network, installs nothing and builds on cached layers.
+    """
+    use_the_stand_in(project)
+    env = podman_environment()
+    prepared = run_nox(project, "-s", "image", "--install-only", env=env)
+    assert prepared.returncode == 0, prepared.output
+    options = ["--network=host", "--format=docker"]
+    if "BUILD_CA_CERTIFICATES" in env:
+        options.append(f"--secret=id=ca-certificates,src={env['BUILD_CA_CERTIFICATES']}")
+    podman("build", "--quiet", *options, str(project))
+    with network_namespace() as namespace:
+        return run_nox(
+            project,
+            "--reuse-venv=yes",
+            "--no-install",
+            "-s",
+            "image",
+            env=env | {"UV_OFFLINE": "1"},
+            prefix=("nsenter", f"--net={namespace}"),
+        )
