@@ -6,6 +6,7 @@ The pipeline tests build the image with Podman and run the render's own image ga
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shlex
@@ -21,7 +22,14 @@ from .support.image import build_and_final
 from .support.junit import case_names
 from .support.lock import locked_versions
 from .support.nox_runs import commands_in_sessions, run_nox
-from .support.podman import podman, podman_environment, require_podman, run_image_gate
+from .support.podman import (
+    REGISTRY,
+    podman,
+    podman_environment,
+    push_to_a_registry,
+    require_podman,
+    run_image_gate,
+)
 from .support.template import DEFAULT_PACKAGE, DEFAULTS, render
 
 IMAGE_VENV = "/opt/venv"
@@ -145,13 +153,23 @@ def test_the_image_gate_builds_the_image_and_tests_it_running(
     require_podman()
     project = render(tmp_path, **answers)
 
-    run = run_image_gate(project)
+    archive = tmp_path / "image.tar"
+
+    run = run_image_gate(project, env={"IMAGE_ARCHIVE": str(archive)})
 
     assert run.returncode == 0, run.output
     assert case_names(project / "test-results" / "image.xml") == IMAGE_TESTS
     tested = TESTED_IMAGE.search(run.output)
     assert tested, run.output
     assert_only_locked_runtime_dependencies(project, tested["id"])
+    # What CI's push job then does with the archive: the registry gets the tested image.
+    pushed = push_to_a_registry(
+        project, archive, tested["id"], [f"{project.name}:{t}" for t in ("sha", "latest")]
+    )
+    assert pushed.run.returncode == 0, pushed.run.output
+    assert pushed.outputs["name"] == f"{REGISTRY}/{project.name}"
+    assert pushed.outputs["digest"] == f"sha256:{hashlib.sha256(pushed.manifest).hexdigest()}"
+    assert json.loads(pushed.manifest)["config"]["digest"] == tested["id"]
 
 
 BROKEN_IMAGES = {
@@ -196,15 +214,19 @@ def test_push_refuses_an_archive_that_does_not_hold_the_tested_image(tmp_path: P
     require_podman()
     project = render(tmp_path / "render")
     (tmp_path / "empty.tar").write_bytes(bytes(1024))  # an empty tar archive
-    podman("import", "--quiet", str(tmp_path / "empty.tar"), "localhost/push-test:other")
+    other = f"localhost/push-test:{tmp_path.name}"
+    other_id = podman("import", "--quiet", str(tmp_path / "empty.tar"), other).stdout.strip()
     archive = tmp_path / "image.tar"
-    podman("save", f"--output={archive}", "localhost/push-test:other")
-    podman("rmi", "localhost/push-test:other")
+    try:
+        podman("save", f"--output={archive}", other)
+    finally:
+        podman("rmi", other)
     tested = "sha256:" + "0" * 64
     settings = podman_environment() | {"IMAGE_ARCHIVE": str(archive), "IMAGE_TAGS": "x.invalid/x:y"}
 
     unset = run_nox(project, "-s", "push", env=settings)
     refused = run_nox(project, "-s", "push", env=settings | {"IMAGE_ID": tested})
+    podman("rmi", "--force", other_id)  # what the refused push loaded
 
     assert unset.returncode != 0
     assert "IMAGE_ID must be set" in unset.output

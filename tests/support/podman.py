@@ -20,10 +20,13 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -52,11 +55,25 @@ network_backend = "netavark"
 # a container's own bundle lacks: the build gets it as its CA-certificates secret.
 SYSTEM_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 SHARED = Path(tempfile.gettempdir()) / "cookiecutter-fastapi-nox-podman"
-TOOLS = ("podman", "mmdebstrap", "ip", "nsenter")
+TOOLS = ("podman", "mmdebstrap", "ip", "nsenter", "docker-registry", "skopeo")
 HOW_TO_GET_THEM = (
     "apt-get install podman buildah runc iptables netavark aardvark-dns mmdebstrap "
-    "uidmap fuse-overlayfs (as .ci/run does), or deselect these tests with -m 'not image'"
+    "uidmap fuse-overlayfs docker-registry skopeo (as .ci/run does), or deselect these "
+    "tests with -m 'not image'"
 )
+# A registry (Debian's docker-registry) on the loopback of a namespace of the test's own.
+REGISTRY = "127.0.0.1:5000"
+REGISTRY_CONFIG = """\
+version: 0.1
+storage:
+  filesystem:
+    rootdirectory: {storage}
+http:
+  addr: 127.0.0.1:5000
+"""
+# It speaks plain HTTP, as a registry on a loopback may.
+REGISTRIES_CONF = f'[[registry]]\nlocation = "{REGISTRY}"\ninsecure = true\n'
+REGISTRY_STARTUP = 30
 BUILD_TIMEOUT = 900
 
 
@@ -166,15 +183,15 @@ def network_namespace() -> Iterator[Path]:
         subprocess.run(["ip", "netns", "delete", name], check=False)
 
 
-def run_image_gate(project: Path) -> NoxRun:
+def run_image_gate(project: Path, env: dict[str, str] | None = None) -> NoxRun:
     """Run the project's `nox -s image` on the stand-in, its containers in a namespace of their own.
 
     Beforehand, on the host's network: the session's environment is installed and the
     image built with the session's own options, so that the session, run without a
-    network, installs nothing and builds on cached layers.
+    network, installs nothing and builds on cached layers. `env` adds to its environment.
     """
     use_the_stand_in(project)
-    env = podman_environment()
+    env = podman_environment() | (env or {})
     prepared = run_nox(project, "-s", "image", "--install-only", env=env)
     assert prepared.returncode == 0, prepared.output
     options = ["--network=host", "--format=docker"]
@@ -191,3 +208,88 @@ def run_image_gate(project: Path) -> NoxRun:
             env=env | {"UV_OFFLINE": "1"},
             prefix=("nsenter", f"--net={namespace}"),
         )
+
+
+@dataclass(frozen=True)
+class Pushed:
+    """What `nox -s push` did, what it reported (GITHUB_OUTPUT) and the manifest it pushed."""
+
+    run: NoxRun
+    outputs: dict[str, str]
+    manifest: bytes
+
+
+def push_to_a_registry(project: Path, archive: Path, image_id: str, tags: list[str]) -> Pushed:
+    """Run the project's `nox -s push` into a registry of the test's own, as CI's push job does."""
+    folder = Path(tempfile.mkdtemp(dir=SHARED))
+    with network_namespace() as namespace, registry_in(namespace, folder):
+        conf = folder / "registries.conf"
+        conf.write_text(REGISTRIES_CONF, encoding="utf-8")
+        output = folder / "github-output"
+        env = podman_environment() | {
+            "CONTAINERS_REGISTRIES_CONF": str(conf),
+            "IMAGE_ARCHIVE": str(archive),
+            "IMAGE_ID": image_id,
+            "IMAGE_TAGS": "\n".join(f"{REGISTRY}/{tag}" for tag in tags),
+            "GITHUB_OUTPUT": str(output),
+        }
+        run = run_nox(project, "-s", "push", env=env, prefix=("nsenter", f"--net={namespace}"))
+        text = output.read_text(encoding="utf-8") if output.exists() else ""
+        outputs = dict(line.split("=", 1) for line in text.splitlines())
+        manifest = b""
+        if {"name", "digest"} <= outputs.keys():
+            manifest = subprocess.run(
+                [
+                    "nsenter",
+                    f"--net={namespace}",
+                    "skopeo",
+                    "inspect",
+                    "--raw",
+                    "--tls-verify=false",
+                    f"docker://{outputs['name']}@{outputs['digest']}",
+                ],
+                capture_output=True,
+                timeout=60,
+                check=True,
+            ).stdout
+    shutil.rmtree(folder, ignore_errors=True)
+    return Pushed(run, outputs, manifest)
+
+
+@contextmanager
+def registry_in(namespace: Path, folder: Path) -> Iterator[None]:
+    """A container registry serving on REGISTRY inside the namespace until the block ends."""
+    config = folder / "registry.yml"
+    config.write_text(REGISTRY_CONFIG.format(storage=folder / "storage"), encoding="utf-8")
+    with (folder / "registry.log").open("wb") as log:
+        server = subprocess.Popen(
+            ["nsenter", f"--net={namespace}", "docker-registry", "serve", str(config)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for_port(namespace, REGISTRY)
+        yield
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def wait_for_port(namespace: Path, address: str) -> None:
+    """Return once something listens on `address` (host:port) inside the namespace."""
+    host, _, port = address.rpartition(":")
+    probe = f"import socket; socket.create_connection(({host!r}, {port}), timeout=1).close()"
+    deadline = time.monotonic() + REGISTRY_STARTUP
+    while time.monotonic() < deadline:
+        if (
+            subprocess.run(
+                ["nsenter", f"--net={namespace}", sys.executable, "-c", probe],
+                capture_output=True,
+                check=False,
+            ).returncode
+            == 0
+        ):
+            return
+        time.sleep(0.2)
+    msg = f"nothing listens on {address} after {REGISTRY_STARTUP} s"
+    raise TimeoutError(msg)
