@@ -24,6 +24,7 @@ from .support.lock import locked_versions
 from .support.nox_runs import commands_in_sessions, run_nox
 from .support.podman import (
     REGISTRY,
+    containers_of,
     podman,
     podman_environment,
     push_to_a_registry,
@@ -137,6 +138,7 @@ IMAGE_TESTS = [
     "test_sigterm_stops_it_cleanly",
 ]
 TESTED_IMAGE = re.compile(r"Tested image (?P<id>sha256:[0-9a-f]{64})")
+BUILT_IMAGE = re.compile(r"Built image (?P<id>sha256:[0-9a-f]{64})")
 # What the image's Python has installed: each distribution's version and requirements.
 LIST_DISTRIBUTIONS = (
     "import json, importlib.metadata as m; "
@@ -161,6 +163,7 @@ def test_the_image_gate_builds_the_image_and_tests_it_running(
     assert case_names(project / "test-results" / "image.xml") == IMAGE_TESTS
     tested = TESTED_IMAGE.search(run.output)
     assert tested, run.output
+    assert containers_of(tested["id"]) == []
     assert_only_locked_runtime_dependencies(project, tested["id"])
     # What CI's push job then does with the archive: the registry gets the tested image.
     pushed = push_to_a_registry(
@@ -206,6 +209,9 @@ def test_the_image_gate_fails_on_a_broken_image(
     assert run.sessions == {"image": "failed"}
     assert message in run.output, run.output
     assert not TESTED_IMAGE.search(run.output)
+    built = BUILT_IMAGE.search(run.output)
+    assert built, run.output
+    assert containers_of(built["id"]) == []
 
 
 @pytest.mark.pipeline

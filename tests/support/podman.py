@@ -110,6 +110,12 @@ def podman(*args: str, timeout: float = BUILD_TIMEOUT) -> subprocess.CompletedPr
     return done
 
 
+def containers_of(image: str) -> list[str]:
+    """The names of the containers of `image` that exist, running or not."""
+    listed = podman("ps", "--all", f"--filter=ancestor={image}", "--format={{.Names}}")
+    return listed.stdout.split()
+
+
 def ensure_stand_in() -> str:
     """The stand-in base image, made once per machine (one maker at a time); its name."""
     SHARED.mkdir(exist_ok=True)

@@ -124,25 +124,26 @@ def container_of(
         port = free_port()
     container = Container(engine, f"image-test-{uuid.uuid4().hex[:12]}", port)
     settings = [f"--env={name}={value}" for name, value in {**env, "PORT": str(port)}.items()]
-    started = container.engine_command(
-        "run",
-        "--detach",
-        f"--name={container.name}",
-        "--network=host",
-        "--read-only",
-        "--tmpfs=/tmp",
-        "--cap-drop=ALL",
-        "--security-opt=no-new-privileges",
-        *settings,
-        *options,
-        image,
-    )
-    if started.returncode != 0:
-        msg = f"`{engine} run` failed: {started.stderr.strip()}"
-        raise RuntimeError(msg)
     try:
+        started = container.engine_command(
+            "run",
+            "--detach",
+            f"--name={container.name}",
+            "--network=host",
+            "--read-only",
+            "--tmpfs=/tmp",
+            "--cap-drop=ALL",
+            "--security-opt=no-new-privileges",
+            *settings,
+            *options,
+            image,
+        )
+        if started.returncode != 0:
+            msg = f"`{engine} run` failed: {started.stderr.strip()}"
+            raise RuntimeError(msg)
         yield container
     finally:
+        # Also when the run failed: the engine may have created the container all the same.
         container.engine_command("rm", "--force", "--volumes", container.name)
 
 
