@@ -1,8 +1,9 @@
-"""The benchmark's report: measure both parts, print the tables, write them down.
+"""The benchmark's report: measure every part, print the tables, write them down.
 
-It measures the pipeline (pipeline.py) and the service (service.py), prints the tables,
-and writes them, with the machine, to BENCHMARKS.md. `--part` measures
-one of the two and only prints it, so the files always hold one whole run.
+It measures the pipeline (pipeline.py) with the developer's loop (loop.py), and the
+service (service.py), prints the tables, and writes them, with the machine, to
+BENCHMARKS.md. `--part` measures one of the two and only prints it, so the files always
+hold one whole run.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from tests.support.environment import tool
 from tests.support.template import TEMPLATE
 
 from . import wrk
+from .loop import LoopResult, measure_loop
 from .pipeline import PHASES, PipelineResult, Timing, measure_pipeline
 from .service import (
     BARE_ASGI,
@@ -67,6 +69,8 @@ class Target:
 
 
 NOX_OVER_FLOOR = Target(1.5, at_most=True)
+# A second `nox -s unit` may cost at most a quarter more than `nox -R`, which installs nothing.
+REUSE_OVER_NO_INSTALL = Target(1.25, at_most=True)
 # What the request log and the metrics may cost GET /tasks/{id}, against both off.
 OBSERVABILITY_COST = Target(0.05, at_most=True, percent=True)
 SHARE_OF_HEALTH = {
@@ -122,6 +126,33 @@ def pipeline_tables(result: PipelineResult) -> str:
         lines.append(f"| {phase} | {' | '.join(f'{cell:.1f}' for cell in cells)} |")
     outside = statistics.median(t.seconds - sum(t.phases.values()) for t in result.nox)
     lines.append(f"| nox outside sessions | | {outside:.1f} |")
+    return "\n".join(lines)
+
+
+def loop_table(result: LoopResult) -> str:
+    """The loop's markdown: each way's median, its runs, and its overhead over the floor."""
+    floor = result.median("floor")
+    lines = [
+        f"`nox -s unit-{result.python} -- -x -k title` again on an unchanged render, median of "
+        f"{len(result.floor)} runs each, in turn.",
+        "",
+        "| way | median | runs (s) | over the floor | ratio | target |",
+        "| --- | ---: | --- | --- | --- | --- |",
+    ]
+    ways = [
+        ("floor: the session's pytest command, run in its environment", "floor"),
+        ("`nox -R` (nothing installed)", "no_install"),
+        ("`nox`, as the README says (environment reused, `uv sync --locked`)", "nox"),
+    ]
+    for label, way in ways:
+        median = result.median(way)
+        runs = ", ".join(f"{seconds:.1f}" for seconds in getattr(result, way))
+        over = f"+{median - floor:.1f} s" if way != "floor" else ""
+        ratio = target = ""
+        if way == "nox":
+            value = median / result.median("no_install")
+            ratio, target = f"nox/-R {value:.2f}x", REUSE_OVER_NO_INSTALL.verdict(value)
+        lines.append(f"| {label} | {median:.1f} s | {runs} | {over} | {ratio} | {target} |")
     return "\n".join(lines)
 
 
@@ -281,11 +312,12 @@ def wrk_version() -> str:
     return " ".join((printed.stdout + printed.stderr).split()[:2])
 
 
-def tables(pipeline: PipelineResult, service: ServiceResult) -> str:
-    """Both parts' markdown, under their headings, with the machine first."""
+def tables(pipeline: PipelineResult, loop: LoopResult, service: ServiceResult) -> str:
+    """Every part's markdown, under their headings, with the machine first."""
     return (
         f"Measured with `nox -s bench` on {machine()}.\n\n"
         f"### Render to green\n\n{pipeline_tables(pipeline)}\n\n"
+        f"### The loop: one unit session again\n\n{loop_table(loop)}\n\n"
         f"### Service throughput\n\n{service_table(service)}\n"
     )
 
@@ -309,10 +341,12 @@ def main(argv: Sequence[str] | None = None) -> None:
             return
         pipeline = measure_pipeline(workdir / "pipeline", arguments.runs)
         print(pipeline_tables(pipeline), flush=True)
+        loop = measure_loop(workdir / "loop", pipeline.pythons[0], arguments.runs)
+        print(loop_table(loop), flush=True)
         if arguments.part == "pipeline":
             return
         service = measure_service(workdir / "service")
-    block = tables(pipeline, service)
+    block = tables(pipeline, loop, service)
     print(block)
     BENCHMARKS.write_text(BENCHMARKS_INTRO + block, encoding="utf-8")
     print(f"written to {BENCHMARKS.name}")

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bench import report, wrk
+from bench.loop import LoopResult
 from bench.pipeline import PipelineResult, Timing, floor_steps, own_python, session_phase
 from bench.process_cpu import cpu_seconds
 from bench.service import (
@@ -203,6 +204,17 @@ def test_pipeline_table_gives_the_ratio_of_the_medians_and_whether_it_meets_the_
     )
     assert "| integration | 45.5 | 65.5 |" in table
     assert "| nox outside sessions | | 0.5 |" in table
+
+
+def test_loop_table_gives_each_ways_overhead_and_judges_reuse_against_no_install() -> None:
+    result = LoopResult(
+        python="3.11", nox=[6.0, 5.0, 7.0], no_install=[4.0, 4.5, 3.5], floor=[2.8, 3.0, 2.9]
+    )
+
+    table = report.loop_table(result)
+
+    assert "| `nox -R` (nothing installed) | 4.0 s | 4.0, 4.5, 3.5 | +1.1 s |  |  |" in table
+    assert "| 6.0 s | 6.0, 5.0, 7.0 | +3.1 s | nox/-R 1.50x | <= 1.25x: missed |" in table
 
 
 def runs_at(rate: float, p99_ms: float = 2.0) -> CostedRuns:
