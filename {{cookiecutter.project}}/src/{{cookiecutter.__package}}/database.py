@@ -19,7 +19,9 @@ logger = logging.getLogger(__name__)
 # Errors that say nothing about the request, only that the database cannot answer now:
 # refused, dropped or timed-out connections and statements (a statement over the command
 # timeout is cancelled), a server that is starting, shutting down or out of resources
-# (connections, memory, disk), and a pool that is closing.
+# (connections, memory, disk), a pool that is closing, a connection whose protocol state
+# broke with the server (InternalClientError, as a server crashes mid-statement), and a
+# database that takes no writes (a standby during a failover).
 UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     TimeoutError,
@@ -27,6 +29,8 @@ UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.OperatorInterventionError,
     asyncpg.InsufficientResourcesError,
     asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    asyncpg.ReadOnlySQLTransactionError,
 )
 
 
@@ -79,9 +83,15 @@ class Database:
         return BorrowedConnection(self)
 
     async def ping(self) -> None:
-        """Run `SELECT 1`; raise DatabaseUnavailableError if it does not succeed."""
+        """Raise DatabaseUnavailableError unless the database can serve every route now.
+
+        Writes included: a database that answers but takes no writes (a standby, or
+        `default_transaction_read_only`) is as unavailable as one that does not answer.
+        """
         async with self.connection() as connection:
-            await connection.fetchval("SELECT 1")
+            if await connection.fetchval("SHOW transaction_read_only") != "off":
+                msg = "the database takes no writes (transaction_read_only is on)"
+                raise asyncpg.ReadOnlySQLTransactionError(msg)
 
     def pool_sizes(self) -> PoolSizes:
         """The pool's connections now: open, idle and the most it opens."""

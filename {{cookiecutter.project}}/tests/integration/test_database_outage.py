@@ -2,8 +2,9 @@
 
 Whether the database is unreachable from the start or goes away under a running app
 (the server stops, or the network drops everything), every route that needs it answers
-503 within the configured timeouts, `/health` stays 200, and the same app serves again
-by itself once the database is back, with every task it confirmed still there.
+503 within the configured timeouts (and every write, while it takes no writes),
+`/health` stays 200, and the same app serves again by itself once the database is
+back, with every task it confirmed still there.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ..metrics_text import scraped_value
 from ..service_log import service_logging
 from ..settings import settings_for_tests
 from .app_client import app_client
+from .database_urls import with_server_setting
 from .proxy import DatabaseProxy
 
 pytestmark = pytest.mark.anyio
@@ -198,3 +200,21 @@ async def test_an_outage_shows_in_the_metrics_and_its_warning_names_the_request_
     assert began["request_id"] == "outage-0"
     assert ended["event"] == f"database at {settings.database_address} available again"
     assert "request_id" in ended  # the request that found it back
+
+
+async def test_a_database_that_takes_no_writes_answers_writes_503_and_is_not_ready(
+    database_url: str, empty_tasks_table: None
+) -> None:
+    # As a standby does during a failover: reads answer, writes are refused.
+    read_only = with_server_setting(database_url, "default_transaction_read_only", "on")
+    settings = settings_for_tests(database_url=read_only, run_migrations=False)
+
+    async with app_client(create_app(settings)) as client:
+        created = await client.post("/tasks", json={"title": "refused"})
+        ready = await client.get("/ready")
+        listed = await client.get("/tasks")
+
+    assert (created.status_code, created.json()) == (503, UNAVAILABLE)
+    assert created.headers["Retry-After"]
+    assert (ready.status_code, ready.json()) == (503, UNAVAILABLE)
+    assert (listed.status_code, listed.json()) == (200, [])

@@ -18,6 +18,6 @@ async def health() -> dict[str, str]:
 
 @router.get("/ready", operation_id="ready", responses=problem_responses(503))
 async def ready(database: DatabaseDep) -> dict[str, str]:
-    """Readiness: 200 when the database answers `SELECT 1`, 503 otherwise."""
+    """Readiness: 200 when the database answers and takes writes, 503 otherwise."""
     await database.ping()
     return {"status": "ready"}
