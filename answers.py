@@ -92,6 +92,28 @@ def package_name(project: str) -> str:
     return str(slugify(project, separator="_"))
 
 
+# The yes/no answers: booleans. Cookiecutter makes them booleans from the prompt and the
+# command line; a replay or config file must say true or false, not a word in quotes.
+BOOLEAN_ANSWERS = ("include_image", "include_kubernetes")
+
+
+def check_type(key: str, value: object) -> str | None:
+    """Why an answer is not of its kind: a yes/no answer must be a boolean, the others text."""
+    if key in BOOLEAN_ANSWERS:
+        if isinstance(value, bool):
+            return None
+        return (
+            f"{key} {quoted(value)} is not yes or no: answer yes or no (in a replay or config "
+            "file, true or false without quotes)"
+        )
+    if isinstance(value, str):
+        return None
+    return (
+        f"{key} {quoted(value)} is a {type(value).__name__}, not text: in a replay or config "
+        "file, write it in quotes"
+    )
+
+
 def check_text(key: str, value: object) -> str | None:
     """Why a text answer cannot go into files: a control character, an unpaired surrogate."""
     if not isinstance(value, str):
@@ -196,7 +218,8 @@ def check_python_min(python_min: str) -> str | None:
 
 def check_coverage_threshold(threshold: str) -> str | None:
     """Why the coverage threshold is not an integer percentage."""
-    if not re.fullmatch(r"[0-9]{1,3}", threshold) or int(threshold) > 100:
+    # No leading zero: TOML refuses `fail_under = 090`, and YAML reads 010 as octal.
+    if not re.fullmatch(r"0|[1-9][0-9]?|100", threshold):
         return (
             f"coverage_threshold {quoted(threshold)} is not allowed: give an integer from 0 to 100"
         )
@@ -244,6 +267,9 @@ def check_private(key: str, answers: Answers) -> str | None:
 def problems(answers: Answers) -> list[str]:
     """One line per bad answer, in the order the questions are asked; none if all are good."""
     public = [key for key in DEFAULTS if not key.startswith("_")]
+    kinds = [check_type(key, answers.get(key)) for key in public]
+    if any(kinds):
+        return [message for message in kinds if message]
     text = [check_text(key, answers.get(key)) for key in public]
     if any(text):
         return [message for message in text if message]

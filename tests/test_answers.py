@@ -84,6 +84,17 @@ REFUSED = {
     "threshold-unicode-digits": ({"coverage_threshold": "٩٠"}, "coverage_threshold"),
     "postgres-too-old": ({"postgres_version": "13"}, "postgres_version '13' is not supported"),
     "postgres-words": ({"postgres_version": "latest"}, "postgres_version 'latest' is not"),
+    "threshold-leading-zero": ({"coverage_threshold": "090"}, "coverage_threshold '090' is not"),
+    "threshold-double-zero": ({"coverage_threshold": "00"}, "coverage_threshold '00' is not"),
+    # What a YAML config or a replay file can hold that the prompt cannot give.
+    "threshold-a-number": ({"coverage_threshold": 8}, "coverage_threshold 8 is a int, not text"),
+    "author-a-mapping": ({"author": {"name": "x"}}, "author {'name': 'x'} is a dict, not text"),
+    "name-a-list": ({"project_name": ["a"]}, "project_name ['a'] is a list, not text"),
+    "description-a-boolean": ({"description": True}, "description True is a bool, not text"),
+    "description-null": ({"description": None}, "description None is a NoneType, not text"),
+    "image-the-word-no": ({"include_image": "no"}, "include_image 'no' is not yes or no"),
+    "image-the-word-false": ({"include_image": "false"}, "include_image 'false' is not yes or"),
+    "kubernetes-maybe": ({"include_kubernetes": "maybe"}, "include_kubernetes 'maybe' is not"),
 }
 PRIVATE_OVERRIDES = {
     "__package": "evil",

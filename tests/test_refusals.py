@@ -108,6 +108,21 @@ def test_answers_from_a_replay_file_are_checked_too(tmp_path: Path) -> None:
     assert_nothing_in(tmp_path / "out")
 
 
+def test_a_yes_or_no_answer_in_words_in_a_replay_file_is_refused(tmp_path: Path) -> None:
+    project = render(tmp_path / "first")
+    replay = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))["context"]
+    replay["cookiecutter"]["include_image"] = "no"
+    replay_file = tmp_path / "replay.json"
+    replay_file.write_text(json.dumps(replay), encoding="utf-8")
+
+    result = cookiecutter_command(
+        "--replay-file", str(replay_file), f"--output-dir={tmp_path / 'out'}", str(TEMPLATE)
+    )
+
+    assert_refused(result, "include_image 'no' is not yes or no")
+    assert_nothing_in(tmp_path / "out")
+
+
 def test_the_hook_refuses_what_the_first_check_let_through(tmp_path: Path) -> None:
     """Run the pre-generation hook as cookiecutter would, on answers it never checked."""
     state = json.loads((render(tmp_path / "good") / ".cruft.json").read_text("utf-8"))
