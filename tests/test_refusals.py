@@ -89,16 +89,20 @@ def test_answers_from_a_config_file_are_checked_too(tmp_path: Path) -> None:
     assert_nothing_in(tmp_path / "out")
 
 
-def test_answers_from_a_replay_file_are_checked_too(tmp_path: Path) -> None:
+def render_from_a_replay(tmp_path: Path, **changes: object) -> subprocess.CompletedProcess[str]:
+    """Render from the replay file of a default render, with these answers changed."""
     project = render(tmp_path / "first")
     replay = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))["context"]
-    replay["cookiecutter"]["project"] = "a/b"
+    replay["cookiecutter"].update(changes)
     replay_file = tmp_path / "replay.json"
     replay_file.write_text(json.dumps(replay), encoding="utf-8")
-
-    result = cookiecutter_command(
+    return cookiecutter_command(
         "--replay-file", str(replay_file), f"--output-dir={tmp_path / 'out'}", str(TEMPLATE)
     )
+
+
+def test_answers_from_a_replay_file_are_checked_too(tmp_path: Path) -> None:
+    result = render_from_a_replay(tmp_path, project="a/b")
 
     assert_refused(
         result,
@@ -109,15 +113,7 @@ def test_answers_from_a_replay_file_are_checked_too(tmp_path: Path) -> None:
 
 
 def test_a_yes_or_no_answer_in_words_in_a_replay_file_is_refused(tmp_path: Path) -> None:
-    project = render(tmp_path / "first")
-    replay = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))["context"]
-    replay["cookiecutter"]["include_image"] = "no"
-    replay_file = tmp_path / "replay.json"
-    replay_file.write_text(json.dumps(replay), encoding="utf-8")
-
-    result = cookiecutter_command(
-        "--replay-file", str(replay_file), f"--output-dir={tmp_path / 'out'}", str(TEMPLATE)
-    )
+    result = render_from_a_replay(tmp_path, include_image="no")
 
     assert_refused(result, "include_image 'no' is not yes or no")
     assert_nothing_in(tmp_path / "out")
