@@ -360,6 +360,9 @@ def push(session: nox.Session) -> None:
         session.error(f"the tags were pushed as different manifests: {', '.join(sorted(digests))}")
     name, digest = repository(tags[0]), digests.pop()
     session.log(f"Pushed {image_id} as {name}@{digest}")
+    if summary := os.environ.get("GITHUB_STEP_SUMMARY"):
+        with Path(summary).open("a", encoding="utf-8") as file:
+            file.write(f"## Pushed\n\n`{name}@{digest}` (deploy it by this digest)\n")
     if output := os.environ.get("GITHUB_OUTPUT"):
         with Path(output).open("a", encoding="utf-8") as file:
             file.write(f"name={name}\ndigest={digest}\n")

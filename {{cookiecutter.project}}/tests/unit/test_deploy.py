@@ -62,6 +62,13 @@ def test_kustomize_applies_every_manifest_and_sets_the_image(pod: Any) -> None:
     assert {each["image"] for each in containers(pod)} == {image["name"]}
 
 
+def test_the_image_is_set_by_digest_never_by_tag() -> None:
+    [image] = load("kustomization.yaml")["images"]
+
+    assert "newTag" not in image
+    assert re.fullmatch(r"sha256:[0-9a-f]{64}", image["digest"])
+
+
 def test_the_grace_period_outlasts_the_pause_and_the_servers_own_shutdown(pod: Any) -> None:
     service = container(pod, "service")
     overrides = {
