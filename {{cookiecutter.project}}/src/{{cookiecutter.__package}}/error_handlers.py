@@ -26,6 +26,12 @@ from .problems import MAX_REPORTED_PROBLEMS, InputProblem, echoed, problem_respo
 RETRY_AFTER_SECONDS = 5
 TITLE_LOCATION = ("body", "title")
 TITLE_PROBLEMS = {"missing", BLANK_TITLE}
+# Why FastAPI's JSON parsing gave up on a body, by the error it raised (its 400's cause).
+UNREADABLE_BODIES: dict[type[BaseException], str] = {
+    UnicodeDecodeError: "the body is not UTF-8 encoded JSON",
+    RecursionError: "the body's JSON nests too deeply to read",
+    ValueError: "the body's JSON holds a number too long to read",
+}
 
 
 def input_problems(errors: Sequence[Any]) -> list[InputProblem]:
@@ -94,18 +100,14 @@ async def http_error(request: Request, error: HTTPException) -> Response:
             f"{echoed(request.method)} is not allowed here",
             headers={"Allow": allowed_methods(request)},
         )
-    if isinstance(error.__cause__, UnicodeDecodeError):
-        # FastAPI answers 400 for a body it cannot decode, where malformed JSON gets a 422.
+    cause = error.__cause__
+    if cause is not None and (reason := UNREADABLE_BODIES.get(type(cause))):
+        # FastAPI answers 400 for a body its JSON parser gives up on, where malformed JSON
+        # gets a 422: the same 422 for both.
         return problem_response(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             "the request is not valid: see errors",
-            errors=[
-                InputProblem(
-                    location=["body"],
-                    message="the body is not UTF-8 encoded JSON",
-                    type="json_invalid",
-                )
-            ],
+            errors=[InputProblem(location=["body"], message=reason, type="json_invalid")],
         )
     if error.status_code == status.HTTP_404_NOT_FOUND and error.detail == "Not Found":
         detail = f"nothing at {echoed(request.url.path)}"

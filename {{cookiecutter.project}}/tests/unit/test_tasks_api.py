@@ -120,7 +120,10 @@ def test_create_with_a_malformed_body_is_unprocessable(
         b"-Infinity",
         b'{"title": "caf\xe9"}',  # Latin-1, not UTF-8
         b"\xff\xfe\x00",
+        b"[" * 30_000 + b"]" * 30_000,  # nested deeper than the JSON parser goes
+        b'{"title": ' + b"9" * 5_000 + b"}",  # an integer longer than Python reads
     ],
+    ids=["truncated", "lone-surrogate", "nan", "infinity", "latin-1", "binary", "deep", "long-int"],
 )
 def test_bodies_that_are_not_json_text_are_unprocessable_alike(
     client: TestClient, content: bytes
