@@ -12,7 +12,7 @@ from starlette.types import ASGIApp
 
 from .database import Database, open_database
 from .error_handlers import EXCEPTION_HANDLERS
-from .limits import BodySizeLimit, ConcurrencyLimit, ForwardedHeaders
+from .limits import BodySizeLimit, BodyTimeout, ConcurrencyLimit, ForwardedHeaders
 from .metrics import Metrics
 from .migrate import apply_migrations
 from .observe import ObserveRequests
@@ -99,5 +99,6 @@ def create_app(settings: Settings, *, database: OpenDatabase = open_database) ->
     if settings.serve_docs:
         app.include_router(docs_router(API_TITLE))
     app.add_middleware(BodySizeLimit, limit=settings.max_request_body_bytes)
+    app.add_middleware(BodyTimeout, timeout=settings.http_body_timeout)
     app.add_middleware(ConcurrencyLimit, limit=settings.max_concurrent_requests)
     return app

@@ -1,9 +1,11 @@
 """ASGI middleware: how much one worker takes on, and which proxies' headers it believes.
 
-Slow clients are bounded by the server (serve.py).
+Slow headers and idle connections are bounded by the server (serve.py), slow bodies here.
 """
 
 from __future__ import annotations
+
+import asyncio
 
 from granian.utils.proxies import wrap_asgi_with_proxy_headers
 from starlette.exceptions import HTTPException
@@ -71,6 +73,48 @@ class BodySizeLimit:
     def too_large(self) -> ASGIApp:
         """The 413 for a body declared too large."""
         return problem_response(413, self.too_large_detail)
+
+
+class BodyTimeout:
+    """Answer 408 to a request whose body has not all arrived `timeout` seconds after it began.
+
+    Without it, clients that send their headers and then their body slowly, or not at
+    all, hold the worker's concurrency slots for as long as they like. The 408 says
+    `Connection: close`; the time limit ends with the body, not with the request.
+    Written here because Granian bounds the headers' time, not the body's.
+    """
+
+    def __init__(self, app: ASGIApp, timeout: float) -> None:
+        """Wrap the app; a request's body must arrive within `timeout` seconds."""
+        self.app = app
+        self.timeout = timeout
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve the request, refusing its body if it comes too slowly."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        deadline = asyncio.get_running_loop().time() + self.timeout
+        body_done = False
+
+        async def receive_in_time() -> Message:
+            nonlocal body_done
+            if body_done:  # later calls wait for a disconnect, as long as the response takes
+                return await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                # Raised where the app reads the body, so its exception handlers answer it.
+                raise HTTPException(
+                    408,
+                    f"the request body did not arrive within {self.timeout:g} seconds",
+                    headers={"Connection": "close"},
+                ) from None
+            body_done = message["type"] != "http.request" or not message.get("more_body")
+            return message
+
+        await self.app(scope, receive_in_time, send)
 
 
 class ConcurrencyLimit:

@@ -90,6 +90,13 @@ class Settings(BaseSettings):
         "connection may stay idle; then it is closed.",
     )
 
+    http_body_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=600,
+        description="Seconds a client has to send a request's whole body; then it gets 408.",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _well_formed_postgres_url(cls, url: SecretStr) -> SecretStr:

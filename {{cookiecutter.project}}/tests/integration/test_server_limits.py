@@ -2,7 +2,8 @@
 
 Bodies over the limit are refused with 413 before they are read, whether declared or sent
 in chunks; connections that send nothing, or headers too slowly, are closed after
-HTTP_HEADER_TIMEOUT; and while all that goes on, /health answers promptly.
+HTTP_HEADER_TIMEOUT; bodies that come too slowly get 408 after HTTP_BODY_TIMEOUT and free
+their places; and while all that goes on, /health answers promptly.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import socket
 import time
 from collections.abc import AsyncIterator
 from contextlib import ExitStack
+from pathlib import Path
 
 import anyio
 import anyio.abc
@@ -27,6 +29,14 @@ MEGABYTE = 1024 * 1024
 # What "promptly" means for /health on a loaded test machine: well under the timeouts.
 HEALTH_WITHIN = 0.5
 IDLE_CONNECTIONS = 200
+BODY_TIMEOUT = 1.0
+SLOW_BODIES = 8
+# A request that declares 100 bytes of body and sends 10 of them.
+SLOW_BODY_START = (
+    b"POST /tasks HTTP/1.1\r\nHost: slow\r\nContent-Type: application/json\r\n"
+    b'Content-Length: 100\r\n\r\n{"title": '
+)
+SETTLE_WITHIN = BODY_TIMEOUT + 5
 
 
 @pytest.fixture(scope="module")
@@ -160,3 +170,55 @@ async def test_idle_and_slow_clients_neither_stall_health_nor_stay(
         for connection in connections:
             connection.settimeout(5)
             assert connection.recv(1) == b"", "the server should have closed it"
+
+
+async def status_of_list(client: httpx2.AsyncClient) -> int:
+    """The status GET /tasks answers now."""
+    return (await client.get("/tasks")).status_code
+
+
+async def wait_for_status(client: httpx2.AsyncClient, expected: int) -> None:
+    """Ask GET /tasks until it answers `expected`; fail after SETTLE_WITHIN seconds."""
+    with anyio.fail_after(SETTLE_WITHIN):
+        while await status_of_list(client) != expected:  # noqa: ASYNC110 (another process)
+            await anyio.sleep(0.05)
+
+
+async def test_slow_bodies_get_408_and_free_their_places(database_url: str, tmp_path: Path) -> None:
+    async with (
+        running_service(
+            tmp_path / "service.log",
+            DATABASE_URL=database_url,
+            MAX_CONCURRENT_REQUESTS=str(SLOW_BODIES),
+            HTTP_BODY_TIMEOUT=str(BODY_TIMEOUT),
+        ) as service,
+        httpx2.AsyncClient(base_url=service.url) as client,
+    ):
+        with ExitStack() as stack:
+            # One more than the service takes at once: whichever comes when all places
+            # are held is refused at once, the others hold theirs until their time is up.
+            slow = []
+            for _ in range(SLOW_BODIES + 1):
+                address = ("127.0.0.1", service.port)
+                connection = stack.enter_context(socket.create_connection(address))
+                connection.sendall(SLOW_BODY_START)
+                slow.append(connection)
+
+            answers = [read_until_closed(connection) for connection in slow]
+
+        statuses = sorted(answer.split(b" ", 2)[1] for answer in answers)
+        assert statuses == [b"408"] * SLOW_BODIES + [b"503"], answers
+        for answer in answers:
+            if b" 408 " in answer.partition(b"\r\n")[0]:
+                assert b"\r\nconnection: close\r\n" in answer.lower()
+                assert b"the request body did not arrive within 1 seconds" in answer
+        await wait_for_status(client, 200)  # the places are free again
+
+
+def read_until_closed(connection: socket.socket) -> bytes:
+    """Everything the server sends on a connection until it closes it."""
+    connection.settimeout(5)
+    answer = b""
+    while chunk := connection.recv(65536):
+        answer += chunk
+    return answer
