@@ -10,6 +10,7 @@ from .problems import PROBLEM_MEDIA_TYPE, Problem
 PROBLEM_SCHEMA_REF = "#/components/schemas/Problem"
 # What each error status means wherever the app answers it; the routes describe their own.
 DESCRIPTIONS = {
+    408: "The request body did not all arrive within HTTP_BODY_TIMEOUT seconds",
     413: "The request body is larger than MAX_REQUEST_BODY_BYTES",
     422: "The request is not valid: `errors` says what and where",
     500: "The service failed to answer this request",

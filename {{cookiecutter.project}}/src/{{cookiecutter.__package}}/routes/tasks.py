@@ -80,7 +80,7 @@ def _not_found(task_id: int) -> HTTPException:
     "",
     operation_id="create_task",
     status_code=status.HTTP_201_CREATED,
-    responses=CREATED | problem_responses(400, 413),
+    responses=CREATED | problem_responses(400, 408, 413),
 )
 async def create_task(
     new_task: TaskCreate, repository: TaskRepositoryDep, response: Response
@@ -114,7 +114,9 @@ async def get_task(task_id: TaskId, repository: TaskRepositoryDep) -> Task:
     return task
 
 
-@router.patch("/{task_id}", operation_id="update_task", responses=problem_responses(400, 404, 413))
+@router.patch(
+    "/{task_id}", operation_id="update_task", responses=problem_responses(400, 404, 408, 413)
+)
 async def update_task(task_id: TaskId, changes: TaskUpdate, repository: TaskRepositoryDep) -> Task:
     """Change a task's title and/or completed flag."""
     task = await repository.update(task_id, changes)
