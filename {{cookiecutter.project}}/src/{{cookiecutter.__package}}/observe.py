@@ -19,8 +19,13 @@ import secrets
 import time
 from typing import TYPE_CHECKING
 
+from fastapi.routing import iter_route_contexts
+from starlette.routing import Match
 from structlog.contextvars import bind_contextvars, reset_contextvars
 from structlog.typing import FilteringBoundLogger
+
+from .metrics import HTTP_METHODS
+from .problems import echoed
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -89,14 +94,16 @@ class ObserveRequests:
         self, scope: Scope, status: int, seconds: float, error: Exception | None = None
     ) -> None:
         """Log and count a request that got this status after these seconds."""
-        route = getattr(scope.get("route"), "path", None)
+        route = getattr(scope.get("route"), "path", None) or route_template(scope)
+        method = scope["method"]
         if self.metrics is not None:
-            self.metrics.observe_request(scope["method"], route, status, seconds)
+            self.metrics.observe_request(method, route, status, seconds)
         if self.log is None:
             return
         client = scope.get("client")
         fields = {
-            "method": scope["method"],
+            # A method is the client's to choose, of any length: bounded like paths are.
+            "method": method if method in HTTP_METHODS else echoed(method),
             "route": route,
             "status": status,
             "duration_ms": round(seconds * 1000, 3),
@@ -106,3 +113,18 @@ class ObserveRequests:
             self.log.info("request", **fields)
         else:
             self.log.error("request", **fields, exc_info=error)
+
+
+def route_template(scope: Scope) -> str | None:
+    """The template of the route a request's path matches, for an answer given before routing.
+
+    The body limit answers before the router runs, and the OpenAPI document's route does
+    not record itself: without this both would count as `unmatched`, which is kept for
+    paths that no route serves. Requests routed as usual never come here.
+    """
+    app = scope.get("app")
+    for route in iter_route_contexts(app.routes) if app is not None else ():
+        match, _child_scope = route.matches(scope)
+        if match is not Match.NONE:
+            return str(route.path)
+    return None

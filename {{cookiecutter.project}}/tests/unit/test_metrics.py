@@ -68,6 +68,16 @@ def test_unknown_paths_and_methods_are_one_label_each(app: FastAPI) -> None:
     assert counted == {("GET", "unmatched", "404"): 50, ("OTHER", "/tasks", "405"): 50}
 
 
+def test_answers_given_before_routing_are_counted_under_their_route(app: FastAPI) -> None:
+    too_large = {"content-length": str(UNIT_SETTINGS.max_request_body_bytes + 1)}
+    with TestClient(app) as client:
+        client.post("/tasks", content=b"{}", headers=too_large)
+        client.get("/openapi.json")
+        counted = requests_counted(scrape(client))
+
+    assert counted == {("POST", "/tasks", "413"): 1, ("GET", "/openapi.json", "200"): 1}
+
+
 def test_the_pool_and_the_database_outages_are_shown(app: FastAPI) -> None:
     with TestClient(app) as client:
         scraped = scrape(client)

@@ -106,7 +106,20 @@ def test_answers_given_before_routing_carry_the_id_and_are_logged(
     assert response.status_code == 413
     assert GENERATED_ID.fullmatch(response.headers["x-request-id"])
     (line,) = log.requests()
-    assert (line["route"], line["status"]) == (None, 413)  # refused before any route ran
+    # Refused before any route ran, and logged under the route it was meant for.
+    assert (line["route"], line["status"]) == ("/tasks", 413)
+
+
+def test_a_method_of_the_clients_choosing_is_logged_cut_short(
+    app: FastAPI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with service_logging(capsys, UNIT_SETTINGS) as log, TestClient(app) as client:
+        client.request("A" * 100_000, "/tasks")
+
+    (line,) = log.requests()
+    assert line["status"] == 405
+    assert line["method"].startswith("AAAA")
+    assert len(line["method"]) < 200
 
 
 def test_an_unexpected_error_is_one_error_line_with_the_traceback_and_the_id(
