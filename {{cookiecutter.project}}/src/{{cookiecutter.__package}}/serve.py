@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import errno
+import os
 import socket
 import sys
 from pathlib import Path
@@ -59,8 +60,29 @@ class StartupError(Exception):
     """The service cannot start; the message says why in one line."""
 
 
+def check_output() -> None:
+    """A StartupError unless standard output, where the service logs, can be written."""
+    if sys.stdout is None:  # Python's stand-in for a closed descriptor 1
+        msg = "standard output is closed: the service logs there"
+        raise StartupError(msg)
+    try:
+        os.write(sys.stdout.fileno(), b"")
+    except (OSError, ValueError) as error:
+        msg = f"standard output cannot be written, and the service logs there: {error}"
+        raise StartupError(msg) from None
+
+
 def read_settings() -> Settings:
-    """The settings from the environment; a StartupError naming each bad one otherwise."""
+    """The settings from the environment and `.env`; a StartupError naming each bad one otherwise.
+
+    A `.env` that is not a regular file (a FIFO would block the start for good) or not
+    UTF-8 text is refused in one line too.
+    """
+    env_file = Settings.model_config.get("env_file")
+    dotenv = Path(env_file) if isinstance(env_file, str) else None
+    if dotenv is not None and dotenv.exists() and not dotenv.is_file():
+        msg = f"{dotenv} is not a regular file: make it one, or remove it"
+        raise StartupError(msg)
     try:
         return Settings()
     except ValidationError as error:
@@ -69,6 +91,9 @@ def read_settings() -> Settings:
             for problem in error.errors()
         )
         msg = f"invalid settings: {problems}"
+        raise StartupError(msg) from None
+    except UnicodeDecodeError as error:
+        msg = f"{dotenv} is not UTF-8 text (byte {error.start} cannot be read): save it as UTF-8"
         raise StartupError(msg) from None
 
 
@@ -158,6 +183,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reload", action="store_true", help="restart when the source changes")
     arguments = parser.parse_args(argv)
     try:
+        check_output()
         settings = read_settings()
         configure_logging(settings)
         asyncio.run(prepare_database(settings, migrate=settings.run_migrations))

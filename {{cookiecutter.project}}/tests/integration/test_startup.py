@@ -8,8 +8,11 @@ no traceback, and nowhere the password, whatever is wrong with DATABASE_URL.
 from __future__ import annotations
 
 import functools
+import os
 import subprocess
 import sys
+from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import anyio
@@ -27,12 +30,21 @@ START_WITHIN = 60
 CLOSED_PORT = free_port()
 
 
-def start(**settings: str) -> subprocess.CompletedProcess[str]:
-    """Run the start command with these settings alone (DATABASE_URL too), outside any `.env`."""
-    return subprocess.run(
-        [sys.executable, "-m", "{{ cookiecutter.__package }}"],
+def start(
+    folder: Path | None = None, *, close_stdout: bool = False, **settings: str
+) -> subprocess.CompletedProcess[str]:
+    """Run the start command with these settings alone (DATABASE_URL too).
+
+    It runs in `folder`, or outside any `.env`; with `close_stdout`, without a standard
+    output (descriptor 1 closed).
+    """
+    command = [sys.executable, "-m", "{{ cookiecutter.__package }}"]
+    if close_stdout:  # the shell closes it, then becomes the command
+        command = ["sh", "-c", 'exec "$@" >&-', "sh", *command]
+    return subprocess.run(  # noqa: S603 (this Python running the package, maybe through sh)
+        command,
         env=service_environment(**{"DB_CONNECT_TIMEOUT": "2"} | settings),
-        cwd=outside_the_project(),
+        cwd=folder or outside_the_project(),
         capture_output=True,
         text=True,
         timeout=START_WITHIN,
@@ -41,8 +53,8 @@ def start(**settings: str) -> subprocess.CompletedProcess[str]:
 
 
 def assert_refused_in_one_line(started: subprocess.CompletedProcess[str], reason: str) -> None:
-    assert started.returncode == 1, started.stdout + started.stderr
-    assert started.stdout == ""
+    assert started.returncode == 1, f"{started.stdout}{started.stderr}"
+    assert not started.stdout
     [line] = started.stderr.splitlines()
     assert line.startswith("error: "), line
     assert reason in line, line
@@ -117,6 +129,30 @@ def test_the_command_says_it_in_one_line_without_a_traceback() -> None:
         start(DATABASE_URL=f"postgresql://admin:{MARKER}@127.0.0.1:{CLOSED_PORT}/db"),
         f"cannot connect to the database at 127.0.0.1:{CLOSED_PORT}",
     )
+
+
+def fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+ODD_ENV_FILES: dict[str, tuple[Callable[[Path], object], str]] = {
+    "not-utf-8": (lambda env: env.write_bytes(b"LOG_LEVEL=d\xe9bug\n"), ".env is not UTF-8 text"),
+    "a-fifo": (fifo, ".env is not a regular file"),
+    "a-folder": (Path.mkdir, ".env is not a regular file"),
+}
+
+
+@pytest.mark.parametrize(("make", "reason"), ODD_ENV_FILES.values(), ids=ODD_ENV_FILES)
+def test_an_env_file_it_cannot_read_stops_it_in_one_line(
+    tmp_path: Path, make: Callable[[Path], object], reason: str
+) -> None:
+    make(tmp_path / ".env")
+
+    assert_refused_in_one_line(start(tmp_path), reason)
+
+
+def test_a_closed_standard_output_stops_it_in_one_line() -> None:
+    assert_refused_in_one_line(start(close_stdout=True), "standard output is closed")
 
 
 @pytest.fixture
