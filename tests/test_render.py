@@ -54,6 +54,12 @@ RENDER_CASES = {
     "longest-description": {"description": "d" * (answers.MAX_DESCRIPTION_LITERAL - 2)},
     "markup-in-the-name": {"project_name": "</title><script>alert(1)</script>"},
     "unicode-everywhere": {"project_name": "Zoë's Tâsks 🐍", "author": "Zoë Ångström"},
+    # What ruff takes for look-alikes of ASCII: typographic quotes and dashes, fullwidth
+    # letters, a Cyrillic letter among Latin ones.
+    "typography": {
+        "project_name": "Zoë’s Tasks – ｆast",
+        "description": "Tаsks “for” the team — fast",
+    },
 }
 
 
