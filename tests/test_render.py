@@ -15,6 +15,7 @@ import yaml
 
 import answers
 
+from .support.environment import tool
 from .support.network import free_port
 from .support.nox_runs import nox_listing, run_nox
 from .support.template import (
@@ -57,8 +58,8 @@ RENDER_CASES = {
     # What ruff takes for look-alikes of ASCII: typographic quotes and dashes, fullwidth
     # letters, a Cyrillic letter among Latin ones.
     "typography": {
-        "project_name": "Zoë’s Tasks – ｆast",
-        "description": "Tаsks “for” the team — fast",
+        "project_name": "Zo\u00eb\u2019s Tasks \u2013 \uff46ast",
+        "description": "T\u0430sks \u201cfor\u201d the team \u2014 fast",
     },
 }
 
@@ -162,6 +163,26 @@ def test_answers_are_recorded_for_updates_and_re_rendering(
     for path in files_of(default_project):
         if path.name != "uv.lock":
             assert (again / path.relative_to(default_project)).read_bytes() == path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "authors",
+    [{"author": "", "author_email": ""}, {"author_email": ""}, {"author": ""}],
+    ids=["neither", "name-only", "email-only"],
+)
+def test_the_wheel_builds_whoever_the_author_is(tmp_path: Path, authors: dict[str, str]) -> None:
+    project = render(tmp_path, **authors)
+
+    built = subprocess.run(
+        [tool("uv"), "build", "--wheel", f"--out-dir={tmp_path / 'dist'}"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert built.returncode == 0, built.stderr
+    assert len(list((tmp_path / "dist").glob("*.whl"))) == 1
 
 
 MISSING_LOCK = "no uv.lock: run `uv lock` (it needs the package index) and commit uv.lock"
