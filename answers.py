@@ -37,6 +37,17 @@ OWN_MODULES = {
     "local_postgres": "the project's own local_postgres.py",
     "tools": "the project's own tools/ package",
 }
+# Modules Python imports by itself at start-up when they exist (the site module).
+STARTUP_MODULES = frozenset({"sitecustomize", "usercustomize"})
+# Names Windows keeps for devices, with any extension: no file or folder can take one.
+WINDOWS_DEVICES = frozenset(
+    {"con", "prn", "aux", "nul"}
+    | {f"com{n}" for n in "123456789"}
+    | {f"lpt{n}" for n in "123456789"}
+)
+# Jinja's delimiters: cookiecutter (and cruft, when it renders the template again) would
+# evaluate an answer that holds one, or fail on it.
+JINJA_DELIMITERS = ("{{", "}}", "{%", "%}", "{#", "#}")
 
 # A PEP 508 distribution name that is also a valid container image name: lower case
 # letters and digits, single separators between them.
@@ -118,6 +129,12 @@ def check_text(key: str, value: object) -> str | None:
     """Why a text answer cannot go into files: a control character, an unpaired surrogate."""
     if not isinstance(value, str):
         return None
+    for delimiter in JINJA_DELIMITERS:
+        if delimiter in value:
+            return (
+                f"{key} {quoted(value)} holds {delimiter!r}, which cookiecutter and cruft read "
+                "as Jinja: leave it out"
+            )
     for char in value:
         if unicodedata.category(char) == "Cc":
             return f"{key} {quoted(value)} holds the control character {char!r}: use plain text"
@@ -139,6 +156,11 @@ def check_project(project: str) -> str | None:
         return (
             f"project {quoted(project)} is not a valid project slug: use lower-case letters, "
             "digits and single '-', '_' or '.' between them (e.g. 'task-service')"
+        )
+    if project.partition(".")[0] in WINDOWS_DEVICES:
+        return (
+            f"project {quoted(project)} is a name Windows keeps for a device, which no folder "
+            "can take there: choose another project name"
         )
     if normalised(project) in DEPENDENCIES:
         return (
@@ -162,6 +184,10 @@ def check_package(package: str, project: str) -> str | None:
         return (
             f"{gives}, which shadows the standard library module of that name: choose another "
             "project name"
+        )
+    if package in STARTUP_MODULES:
+        return (
+            f"{gives}, which Python imports by itself at every start: choose another project name"
         )
     if package in OWN_MODULES:
         return f"{gives}, which is the name of {OWN_MODULES[package]}: choose another project name"
@@ -187,6 +213,11 @@ def check_literal_length(key: str, value: str, limit: int) -> str | None:
 
 def check_author(author: str, email: str) -> str | None:
     """Why the author and e-mail cannot go into the package metadata (hatchling's check)."""
+    if any(not char.isprintable() or char.isspace() for char in email):
+        return (
+            f"author_email {quoted(email)} is not an e-mail address (it holds a space or an "
+            "invisible character): use name@example.com"
+        )
     try:
         address = Address(display_name=author, addr_spec=email) if email else None
     except (HeaderParseError, IndexError, ValueError, MessageDefect):

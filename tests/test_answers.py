@@ -95,6 +95,12 @@ REFUSED = {
     "image-the-word-no": ({"include_image": "no"}, "include_image 'no' is not yes or no"),
     "image-the-word-false": ({"include_image": "false"}, "include_image 'false' is not yes or"),
     "kubernetes-maybe": ({"include_kubernetes": "maybe"}, "include_kubernetes 'maybe' is not"),
+    "windows-device": ({"project": "con"}, "is a name Windows keeps for a device"),
+    "windows-device-with-extension": ({"project": "nul.tasks"}, "Windows keeps for a device"),
+    "sitecustomize": ({"project": "sitecustomize"}, "which Python imports by itself"),
+    "invisible-in-the-email": ({"author_email": "you@example.com\u200b"}, "or an invisible"),
+    "jinja-in-the-name": ({"project_name": "Tasks {{ x }}"}, "holds '{{', which cookiecutter"),
+    "jinja-comment-in-the-description": ({"description": "a {# b"}, "holds '{#', which"),
 }
 PRIVATE_OVERRIDES = {
     "__package": "evil",
