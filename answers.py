@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import keyword
 import re
-import sys
 import unicodedata
 from collections.abc import Callable, Mapping
 from email.errors import HeaderParseError, MessageDefect
@@ -28,6 +27,11 @@ SUPPORTED_POSTGRES = range(14, 19)
 # top-level modules of each; tests/test_dependency_names.py keeps the file current.
 DEPENDENCIES: dict[str, list[str]] = json.loads(
     (TEMPLATE / "dependency_names.json").read_text(encoding="utf-8")
+)
+# The standard library's modules on every supported Python, whichever runs cookiecutter;
+# tests/test_dependency_names.py keeps the file current.
+STDLIB_MODULES = frozenset(
+    json.loads((TEMPLATE / "stdlib_module_names.json").read_text(encoding="utf-8"))
 )
 # The project's own top-level modules, besides its package.
 OWN_MODULES = {
@@ -180,7 +184,7 @@ def check_package(package: str, project: str) -> str | None:
         )
     if keyword.iskeyword(package) or keyword.issoftkeyword(package):
         return f"{gives}, which is a Python keyword: choose another project name"
-    if package in sys.stdlib_module_names:
+    if package in STDLIB_MODULES:
         return (
             f"{gives}, which shadows the standard library module of that name: choose another "
             "project name"

@@ -64,7 +64,11 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(name="dependency-names", default=False)
 def dependency_names(session: nox.Session) -> None:
-    """Write dependency_names.json: what a fresh render installs, which no project may shadow."""
+    """Write the names no project may shadow: what a fresh render installs, the stdlib's.
+
+    dependency_names.json from a fresh render's environment; stdlib_module_names.json from
+    every supported Python on PATH (put them all there first).
+    """
     session.install(*TEST_REQUIREMENTS)
     session.run("python", "-m", "tests.support.dependency_names")
 

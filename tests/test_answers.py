@@ -98,6 +98,9 @@ REFUSED = {
     "windows-device": ({"project": "con"}, "is a name Windows keeps for a device"),
     "windows-device-with-extension": ({"project": "nul.tasks"}, "Windows keeps for a device"),
     "sitecustomize": ({"project": "sitecustomize"}, "which Python imports by itself"),
+    # Standard library on some supported Python only, whichever Python runs cookiecutter.
+    "stdlib-of-3.11-only": ({"project": "telnetlib"}, "shadows the standard library module"),
+    "stdlib-of-3.14-only": ({"project": "annotationlib"}, "shadows the standard library"),
     "invisible-in-the-email": ({"author_email": "you@example.com\u200b"}, "or an invisible"),
     "jinja-in-the-name": ({"project_name": "Tasks {{ x }}"}, "holds '{{', which cookiecutter"),
     "jinja-comment-in-the-description": ({"description": "a {# b"}, "holds '{#', which"),

@@ -15,6 +15,7 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+from . import stdlib_names
 from .environment import environment, tool
 from .template import TEMPLATE, render
 
@@ -67,11 +68,13 @@ def dependency_names(workdir: Path) -> dict[str, list[str]]:
 
 
 def main() -> None:
-    """Write dependency_names.json from a fresh render."""
+    """Write dependency_names.json from a fresh render, and stdlib_module_names.json."""
     with tempfile.TemporaryDirectory() as scratch:
         names = dependency_names(Path(scratch))
     NAMES_FILE.write_text(json.dumps(names, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {len(names)} distributions to {NAMES_FILE.name}", file=sys.stderr)
+    stdlib_names.write()
+    print(f"wrote {stdlib_names.STDLIB_FILE.name}", file=sys.stderr)
 
 
 if __name__ == "__main__":
