@@ -12,12 +12,18 @@ after the lines waiting before it; so are the lines waiting when the process exi
 
 The standard library's records (logs.py) are written at once, so that one may come out
 before the request lines logged just before it; every line has its timestamp.
+
+A write that fails (a full disk, a closed pipe) loses the lines it held, and only those:
+they are counted (`lost`), the first failure is said once on standard error, and the
+next lines are written as usual; a request never sees the error.
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
+import sys
 import threading
 from typing import Any, BinaryIO
 
@@ -36,6 +42,8 @@ class BatchedLineWriter:
         self.flush_scheduled = False
         # Lines may come from several threads, each with its own loop (or none).
         self.lock = threading.Lock()
+        # Lines that could not be written.
+        self.lost = 0
 
     def msg(self, line: bytes) -> None:
         """Write the line now, or when the running event loop ends its iteration."""
@@ -56,17 +64,26 @@ class BatchedLineWriter:
     def flush(self) -> None:
         """Write every waiting line."""
         with self.lock:
-            self.write_waiting()
             self.flush_scheduled = False
+            self.write_waiting()
 
     def write_waiting(self) -> None:
-        """Write the waiting lines in one call; the caller holds the lock."""
+        """Write the waiting lines in one call; the caller holds the lock.
+
+        A failed write loses those lines, counted, rather than raise where they were logged.
+        """
         if not self.waiting:
             return
         lines, self.waiting = self.waiting, []
         lines.append(b"")  # for the last line's newline
-        self.stream.write(b"\n".join(lines))
-        self.stream.flush()
+        try:
+            self.stream.write(b"\n".join(lines))
+            self.stream.flush()
+        except (OSError, ValueError) as error:  # ValueError: the stream was closed
+            if not self.lost:
+                with contextlib.suppress(OSError, ValueError):
+                    print(f"log lines cannot be written, and are lost: {error}", file=sys.stderr)
+            self.lost += len(lines) - 1
 
     # structlog calls the method named after the log level.
     log = debug = info = warn = warning = msg

@@ -6,6 +6,8 @@ import asyncio
 import io
 import threading
 
+import pytest
+
 from {{ cookiecutter.__package }}.log_output import MAX_WAITING_LINES, BatchedLineWriter
 
 
@@ -72,3 +74,38 @@ def test_a_line_from_another_thread_comes_after_the_waiting_ones() -> None:
     expected = b"from the loop\nfrom a thread\n"
     assert asyncio.run(log_from_the_loop_then_a_thread()) == expected
     assert stream.getvalue() == expected
+
+
+class FullDisk(CountingStream):
+    """A stream whose writes fail while `full` is set, as on a full disk."""
+
+    full = True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        if self.full:
+            raise OSError(28, "No space left on device")
+        return super().write(data)
+
+
+def test_a_failed_write_loses_its_lines_alone_and_never_reaches_the_caller(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    stream = FullDisk()
+    writer = BatchedLineWriter(stream)
+
+    async def log_through_a_full_disk_and_after() -> None:
+        writer.info(b"lost 1")
+        writer.info(b"lost 2")
+        await asyncio.sleep(0)  # written, and failed
+        stream.full = False
+        writer.info(b"kept")
+        await asyncio.sleep(0)
+
+    asyncio.run(log_through_a_full_disk_and_after())
+    writer.info(b"outside the loop")
+
+    assert stream.getvalue() == b"kept\noutside the loop\n"
+    assert writer.lost == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "log lines cannot be written, and are lost: [Errno 28] No space left on device"
+    ]
