@@ -7,6 +7,7 @@
 - `db_pool_connections`, `db_pool_idle_connections`, `db_pool_max_connections`: the pool,
   read when scraped.
 - `db_unavailable_total`: requests that found the database unavailable.
+- `log_lines_lost_total`: log lines that could not be written (log_output.py).
 - The process collector's `process_*` (CPU, memory, open files), and `python_*`.
 
 Each worker process counts for itself: run one per container and scale by containers.
@@ -21,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
+import structlog
 from prometheus_client import (
     GC_COLLECTOR,
     PLATFORM_COLLECTOR,
@@ -32,6 +34,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from .database import Database
+from .log_output import BatchedLineWriterFactory
 
 UNMATCHED_ROUTE = "unmatched"
 OTHER_METHOD = "OTHER"
@@ -50,7 +53,7 @@ class Metrics:
     def __init__(self) -> None:
         """Create the registry with the request histogram and the process's own collectors."""
         self.registry = CollectorRegistry()
-        for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+        for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR, LogCollector()):
             self.registry.register(collector)
         self.request_duration = Histogram(
             "http_request_duration_seconds",
@@ -85,6 +88,16 @@ class Metrics:
             yield
         finally:
             self.registry.unregister(collector)
+
+
+class LogCollector(Collector):
+    """Reads, when scraped, how many log lines this process could not write."""
+
+    def collect(self) -> Iterable[Metric]:
+        """The lost-lines counter of the process's log writer, 0 before logging is set up."""
+        factory = structlog.get_config()["logger_factory"]
+        lost = factory.writer.lost if isinstance(factory, BatchedLineWriterFactory) else 0
+        yield CounterMetricFamily("log_lines_lost", "Log lines that could not be written.", lost)
 
 
 class DatabaseCollector(Collector):

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import sys
+
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from prometheus_client.samples import Sample
 
 from ..metrics_text import PROMETHEUS_TEXT, samples, value
+from ..service_log import service_logging
 from .fakes import FakeDatabase, InMemoryTaskRepository
 from .service import UNIT_SETTINGS, app_with_fakes
+from .test_log_output import FullDisk
 
 REQUESTS = "http_request_duration_seconds_count"
 
@@ -76,6 +81,19 @@ def test_answers_given_before_routing_are_counted_under_their_route(app: FastAPI
         counted = requests_counted(scrape(client))
 
     assert counted == {("POST", "/tasks", "413"): 1, ("GET", "/openapi.json", "200"): 1}
+
+
+def test_log_lines_that_could_not_be_written_are_counted(
+    app: FastAPI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with service_logging(capsys, UNIT_SETTINGS) as log, TestClient(app) as client:
+        log.writer.stream = FullDisk()
+        client.get("/tasks/1")  # its line is lost
+        log.writer.flush()
+        log.writer.stream = sys.stdout.buffer
+        scraped = scrape(client)
+
+    assert value(scraped, "log_lines_lost_total") == 1
 
 
 def test_the_pool_and_the_database_outages_are_shown(app: FastAPI) -> None:
