@@ -188,23 +188,27 @@ def run_tests(session: nox.Session, suite: str) -> None:
             env={"COVERAGE_FILE": f".coverage.{session.name}"},
         )
     finally:
-        if summary := os.environ.get("GITHUB_STEP_SUMMARY"):
-            write_failures(results, session.name, Path(summary))
+        add_to_github_file("GITHUB_STEP_SUMMARY", failures(results, session.name))
 
 
-def write_failures(results: Path, name: str, summary: Path) -> None:
-    """Add the failed tests of a JUnit XML report to CI's job summary."""
+def failures(results: Path, name: str) -> str:
+    """The failed tests of a JUnit XML report, as a section of CI's job summary ("" if none)."""
     if not results.exists():
-        return
+        return ""
     cases = ElementTree.parse(results).iter("testcase")  # noqa: S314 (pytest's own report)
     failed = [
         f"- `{case.get('classname')}::{case.get('name')}`"
         for case in cases
         if case.find("failure") is not None or case.find("error") is not None
     ]
-    if failed:
-        with summary.open("a", encoding="utf-8") as file:
-            file.write(f"## {name}: {len(failed)} failed\n\n" + "\n".join(failed) + "\n")
+    return f"## {name}: {len(failed)} failed\n\n" + "\n".join(failed) + "\n" if failed else ""
+
+
+def add_to_github_file(variable: str, text: str) -> None:
+    """Append text to the file a GitHub Actions variable names (GITHUB_OUTPUT, ...), if set."""
+    if text and (path := os.environ.get(variable)):
+        with Path(path).open("a", encoding="utf-8") as file:
+            file.write(text)
 
 
 @nox.session(python=PYTHON_VERSIONS)
@@ -253,12 +257,11 @@ def coverage(session: nox.Session) -> None:
     # below fails; only the final `coverage report` enforces fail_under.
     session.run("coverage", "html", "--fail-under=0")
     session.run("coverage", "xml", "--fail-under=0")
-    if summary := os.environ.get("GITHUB_STEP_SUMMARY"):
+    if "GITHUB_STEP_SUMMARY" in os.environ:
         table = session.run(
             "coverage", "report", "--format=markdown", "--fail-under=0", silent=True
         )
-        with Path(summary).open("a", encoding="utf-8") as file:
-            file.write(f"## Coverage\n\n{table}\n")
+        add_to_github_file("GITHUB_STEP_SUMMARY", f"## Coverage\n\n{table}\n")
     session.run("coverage", "report")
 
 
@@ -294,9 +297,7 @@ def image(session: nox.Session) -> None:
     )
     if archive := os.environ.get("IMAGE_ARCHIVE"):
         session.run(engine, "save", f"--output={archive}", image_id)
-    if output := os.environ.get("GITHUB_OUTPUT"):
-        with Path(output).open("a", encoding="utf-8") as file:
-            file.write(f"image-id={image_id}\n")
+    add_to_github_file("GITHUB_OUTPUT", f"image-id={image_id}\n")
     session.log(f"Tested image {image_id}")
 
 
@@ -347,25 +348,25 @@ def push(session: nox.Session) -> None:
     IMAGE_ID the id `image` printed (an archive holding any other image is refused), and
     IMAGE_TAGS the references to push, one per line.
     """
-    archive, image_id = required_environment(session, "IMAGE_ARCHIVE", "IMAGE_ID")
-    tags = required_environment(session, "IMAGE_TAGS")[0].split()
+    archive, image_id, tags = required_environment(
+        session, "IMAGE_ARCHIVE", "IMAGE_ID", "IMAGE_TAGS"
+    )
     engine = container_engine(session)
     session.run(engine, "load", f"--input={archive}")
     # Docker reports the id as `sha256:<hex>`, Podman as `<hex>`.
     loaded = image_details(engine, image_id).get("Id", "")
     if loaded.removeprefix("sha256:") != image_id.removeprefix("sha256:"):
         session.error(f"{archive} does not hold the tested image {image_id}")
-    digests = {push_tag(session, engine, image_id, tag) for tag in tags}
+    references = tags.split()
+    digests = {push_tag(session, engine, image_id, tag) for tag in references}
     if len(digests) != 1:
         session.error(f"the tags were pushed as different manifests: {', '.join(sorted(digests))}")
-    name, digest = repository(tags[0]), digests.pop()
+    name, digest = repository(references[0]), digests.pop()
     session.log(f"Pushed {image_id} as {name}@{digest}")
-    if summary := os.environ.get("GITHUB_STEP_SUMMARY"):
-        with Path(summary).open("a", encoding="utf-8") as file:
-            file.write(f"## Pushed\n\n`{name}@{digest}` (deploy it by this digest)\n")
-    if output := os.environ.get("GITHUB_OUTPUT"):
-        with Path(output).open("a", encoding="utf-8") as file:
-            file.write(f"name={name}\ndigest={digest}\n")
+    add_to_github_file(
+        "GITHUB_STEP_SUMMARY", f"## Pushed\n\n`{name}@{digest}` (deploy it by this digest)\n"
+    )
+    add_to_github_file("GITHUB_OUTPUT", f"name={name}\ndigest={digest}\n")
 
 
 def push_tag(session: nox.Session, engine: str, image_id: str, tag: str) -> str:
