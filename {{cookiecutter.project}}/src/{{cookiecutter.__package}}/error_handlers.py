@@ -14,14 +14,13 @@ from typing import Any
 
 from fastapi import Request, Response, status
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException
-from starlette.routing import Match
 
 from .database import DatabaseUnavailableError
 from .dependencies import LifespanNotRunError
 from .models import BLANK_TITLE
 from .problems import MAX_REPORTED_PROBLEMS, InputProblem, echoed, problem_response
+from .routing import matching_routes
 
 RETRY_AFTER_SECONDS = 5
 TITLE_LOCATION = ("body", "title")
@@ -81,14 +80,11 @@ def allowed_methods(request: Request) -> str:
     """Every method that some route serves at the request's path, for an `Allow` header.
 
     Starlette's own 405 names the methods of the first route at that path only: `POST` for
-    /tasks, where GET is served too. The routes of included routers are reached through
-    FastAPI's route contexts.
+    /tasks, where GET is served too.
     """
     methods: set[str] = set()
-    for route in iter_route_contexts(request.app.routes):
-        match, _child_scope = route.matches(request.scope)
-        if match is not Match.NONE:
-            methods |= route.methods or set()
+    for route in matching_routes(request.scope):
+        methods |= route.methods or set()
     return ", ".join(sorted(methods))
 
 

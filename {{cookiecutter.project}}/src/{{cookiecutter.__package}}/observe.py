@@ -19,13 +19,12 @@ import secrets
 import time
 from typing import TYPE_CHECKING
 
-from fastapi.routing import iter_route_contexts
-from starlette.routing import Match
 from structlog.contextvars import bind_contextvars, reset_contextvars
 from structlog.typing import FilteringBoundLogger
 
 from .metrics import HTTP_METHODS
 from .problems import echoed
+from .routing import matching_routes
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -122,9 +121,5 @@ def route_template(scope: Scope) -> str | None:
     not record itself: without this both would count as `unmatched`, which is kept for
     paths that no route serves. Requests routed as usual never come here.
     """
-    app = scope.get("app")
-    for route in iter_route_contexts(app.routes) if app is not None else ():
-        match, _child_scope = route.matches(scope)
-        if match is not Match.NONE:
-            return str(route.path)
-    return None
+    route = next(matching_routes(scope), None)
+    return None if route is None else str(route.path)
