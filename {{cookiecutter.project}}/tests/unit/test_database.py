@@ -25,6 +25,12 @@ class LendingPool:
         return None
 
 
+def database_on_a_healthy_pool() -> Database:
+    """A Database whose pool lends and takes back connections without fault."""
+    pool: Any = LendingPool()  # a stand-in for the asyncpg pool Database takes
+    return Database(pool, acquire_timeout=1.0, address="db.example:5432")
+
+
 async def fail_inside_a_borrowed_connection(database: Database, error: Exception) -> None:
     async with database.connection():
         raise error
@@ -41,7 +47,7 @@ async def fail_inside_a_borrowed_connection(database: Database, error: Exception
     ids=["crash-mid-statement", "read-only"],
 )
 def test_an_error_that_means_the_database_cannot_serve_now_is_unavailable(error: Exception) -> None:
-    database = Database(LendingPool(), acquire_timeout=1.0, address="db.example:5432")  # type: ignore[arg-type]
+    database = database_on_a_healthy_pool()
 
     with pytest.raises(DatabaseUnavailableError):
         asyncio.run(fail_inside_a_borrowed_connection(database, error))
@@ -50,7 +56,7 @@ def test_an_error_that_means_the_database_cannot_serve_now_is_unavailable(error:
 
 
 def test_an_error_of_the_request_itself_is_not_unavailable() -> None:
-    database = Database(LendingPool(), acquire_timeout=1.0, address="db.example:5432")  # type: ignore[arg-type]
+    database = database_on_a_healthy_pool()
 
     with pytest.raises(asyncpg.UniqueViolationError):
         asyncio.run(fail_inside_a_borrowed_connection(database, asyncpg.UniqueViolationError()))
