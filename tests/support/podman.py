@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -63,13 +64,13 @@ HOW_TO_GET_THEM = (
 )
 # A registry (Debian's docker-registry) on the loopback of a namespace of the test's own.
 REGISTRY = "127.0.0.1:5000"
-REGISTRY_CONFIG = """\
+REGISTRY_CONFIG = f"""\
 version: 0.1
 storage:
   filesystem:
-    rootdirectory: {storage}
+    rootdirectory: {{storage}}
 http:
-  addr: 127.0.0.1:5000
+  addr: {REGISTRY}
 """
 # It speaks plain HTTP, as a registry on a loopback may.
 REGISTRIES_CONF = f'[[registry]]\nlocation = "{REGISTRY}"\ninsecure = true\n'
@@ -77,11 +78,19 @@ REGISTRY_STARTUP = 30
 BUILD_TIMEOUT = 900
 
 
+@cache
 def podman_environment() -> dict[str, str]:
-    """The variables that make Podman work here, for the commands that run it."""
+    """The variables that make Podman work here, for the commands that run it.
+
+    Its settings file is written once per process, whole or not at all: other test
+    processes may be reading it meanwhile.
+    """
     SHARED.mkdir(exist_ok=True)
     conf = SHARED / "containers.conf"
-    conf.write_text(CONTAINERS_CONF, encoding="utf-8")
+    descriptor, written = tempfile.mkstemp(dir=SHARED, suffix=".conf")
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(CONTAINERS_CONF)
+    Path(written).replace(conf)
     env = {"CONTAINERS_CONF": str(conf)}
     if SYSTEM_CA_BUNDLE.is_file():
         env["BUILD_CA_CERTIFICATES"] = str(SYSTEM_CA_BUNDLE)
