@@ -11,6 +11,8 @@ With nothing but uv installed, `uv run noxfile.py` runs nox too (PEP 723 header 
 
 from __future__ import annotations
 
+import os
+
 import nox
 
 nox.needs_version = ">=2025.5.1"
@@ -41,6 +43,33 @@ def tests(session: nox.Session) -> None:
     """Run the whole test suite in parallel, pipelines included; pytest options after `--`."""
     session.install(*TEST_REQUIREMENTS)
     session.run("pytest", *PARALLEL, "--durations=15", *session.posargs)
+
+
+# What the image tests need beyond Python, as Debian and Ubuntu name it (`.ci/run` adds
+# mmdebstrap and friends for stand-in base images).
+IMAGE_TEST_PACKAGES = ("podman", "runc", "netavark", "docker-registry", "skopeo")
+
+
+@nox.session(name="image-tests", default=False, tags=["ci"])
+def image_tests(session: nox.Session) -> None:
+    """Run the image tests on the real base images, pulled by digest, as CI's image job does.
+
+    They need root (network namespaces of their own): the session runs pytest through
+    sudo unless it is root. On GitHub Actions it installs their Ubuntu packages first.
+    """
+    session.install(*TEST_REQUIREMENTS)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        session.run("sudo", "apt-get", "update", "-q", external=True)
+        session.run(
+            "sudo", "apt-get", "install", "-y", "-q", "--no-install-recommends",
+            *IMAGE_TEST_PACKAGES, external=True,
+        )  # fmt: skip
+    pytest = ("python", "-m", "pytest", *PARALLEL, "-m", "image", *session.posargs)
+    if os.geteuid() == 0:
+        session.run(*pytest, env={"IMAGE_BASES": "registry"})
+    else:
+        path = f"PATH={session.bin}{os.pathsep}{os.environ['PATH']}"
+        session.run("sudo", "env", path, "IMAGE_BASES=registry", *pytest, external=True)
 
 
 @nox.session(default=False)

@@ -1,7 +1,8 @@
 """The generated Dockerfile is linted, lean and non-root, and the image it builds works.
 
 The pipeline tests build the image with Podman and run the render's own image gate
-(`nox -s image`) on it, on a stand-in base image (tests/support/podman.py says why).
+(`nox -s image`) on it: on the real base images where a registry answers
+(`IMAGE_BASES=registry`), else on a stand-in (tests/support/podman.py says why).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .support.lock import locked_versions
 from .support.nox_runs import commands_in_sessions, run_nox
 from .support.podman import (
     REGISTRY,
+    bases_mode,
     containers_of,
     podman,
     podman_environment,
@@ -147,6 +149,13 @@ LIST_DISTRIBUTIONS = (
 
 
 @pytest.mark.pipeline
+def test_an_unknown_base_image_mode_stops_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IMAGE_BASES", "docker-hub")
+
+    with pytest.raises(pytest.fail.Exception, match="IMAGE_BASES='docker-hub': expected one of"):
+        bases_mode()
+
+
 @pytest.mark.image
 @pytest.mark.parametrize("answers", [{}, {"include_kubernetes": "no"}], ids=["default", "no-k8s"])
 def test_the_image_gate_builds_the_image_and_tests_it_running(

@@ -358,7 +358,9 @@ def test_image_files_and_task_go_with_the_image(rendered: Rendered) -> None:
 def test_template_workflow_calls_the_templates_default_sessions() -> None:
     template_workflow = workflow.load(TEMPLATE / ".github/workflows/ci.yml")
 
-    assert workflow.nox_calls(template_workflow) == nox_sessions(TEMPLATE) == ["lint", "tests"]
+    # The default sessions, then those tagged for CI alone, as in a generated workflow.
+    expected = [*nox_sessions(TEMPLATE), *nox_sessions(TEMPLATE, "--tags", "ci")]
+    assert workflow.nox_calls(template_workflow) == expected == ["lint", "tests", "image-tests"]
     assert_least_privilege(template_workflow, writers={})
 
 

@@ -1,10 +1,12 @@
 """Build and run a rendered project's image with Podman, as its `nox -s image` does.
 
-No registry answers on the machines this suite runs on, so the Dockerfile's base images
-(pinned by digest, which a local image cannot satisfy) are replaced, in the render's copy
-only, by a stand-in made here from Debian packages (`mmdebstrap`): Debian's Python in a
-virtual environment at /usr/local, as the official image has Python and pip there. Its
-Python can differ from the real base's: the image built on it is not the one that ships.
+Two modes, chosen by IMAGE_BASES. `registry`, where a registry answers (the template's
+GitHub workflow): the Dockerfile's own base images, pulled by digest. `stand-in`, the
+default, for machines no registry answers: the base images (pinned by digest, which a
+local image cannot satisfy) are replaced, in the render's copy only, by a stand-in made
+here from Debian packages (`mmdebstrap`): Debian's Python in a virtual environment at
+/usr/local, as the official image has Python and pip there. Its Python can differ from
+the real base's: the image built on it is not the one that ships.
 
 Network: the build uses the host's network (the package index as this machine reaches
 it); the gate's containers run in a network namespace of the test's own, with the
@@ -56,7 +58,8 @@ network_backend = "netavark"
 # a container's own bundle lacks: the build gets it as its CA-certificates secret.
 SYSTEM_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 SHARED = Path(tempfile.gettempdir()) / "cookiecutter-fastapi-nox-podman"
-TOOLS = ("podman", "mmdebstrap", "ip", "nsenter", "docker-registry", "skopeo")
+BASES_MODES = ("stand-in", "registry")
+TOOLS = ("podman", "ip", "nsenter", "docker-registry", "skopeo")
 HOW_TO_GET_THEM = (
     "apt-get install podman buildah runc iptables netavark aardvark-dns mmdebstrap "
     "uidmap fuse-overlayfs docker-registry skopeo (as .ci/run does), or deselect these "
@@ -97,9 +100,19 @@ def podman_environment() -> dict[str, str]:
     return env
 
 
+def bases_mode() -> str:
+    """Where the base images come from: IMAGE_BASES, `stand-in` unless it says otherwise."""
+    mode = os.environ.get("IMAGE_BASES", "stand-in")
+    if mode not in BASES_MODES:
+        expected = ", ".join(BASES_MODES)
+        pytest.fail(f"IMAGE_BASES={mode!r}: expected one of {expected}", pytrace=False)
+    return mode
+
+
 def require_podman() -> None:
     """Fail in one line unless this machine can build and run images (never a skip)."""
-    if missing := [name for name in TOOLS if shutil.which(name) is None]:
+    tools = TOOLS + (("mmdebstrap",) if bases_mode() == "stand-in" else ())
+    if missing := [name for name in tools if shutil.which(name) is None]:
         pytest.fail(f"{', '.join(missing)} not installed: {HOW_TO_GET_THEM}", pytrace=False)
     if os.geteuid() != 0:
         pytest.fail("the image tests run as root (network namespaces of their own)", pytrace=False)
@@ -177,8 +190,10 @@ def make_stand_in() -> None:
         podman("rmi", debian)
 
 
-def use_the_stand_in(project: Path) -> None:
-    """Point the render's Dockerfile's base images at the stand-in (this copy only)."""
+def choose_bases(project: Path) -> None:
+    """In stand-in mode, point the render's Dockerfile's base images at the stand-in."""
+    if bases_mode() == "registry":
+        return
     dockerfile = project / "Dockerfile"
     text = dockerfile.read_text(encoding="utf-8")
     replaced, count = BASE_IMAGE_LINE.subn(f"FROM {ensure_stand_in()}", text)
@@ -199,13 +214,14 @@ def network_namespace() -> Iterator[Path]:
 
 
 def run_image_gate(project: Path, env: dict[str, str] | None = None) -> NoxRun:
-    """Run the project's `nox -s image` on the stand-in, its containers in a namespace of their own.
+    """Run the project's `nox -s image`, its containers in a namespace of their own.
 
     Beforehand, on the host's network: the session's environment is installed and the
-    image built with the session's own options, so that the session, run without a
-    network, installs nothing and builds on cached layers. `env` adds to its environment.
+    image built with the session's own options (base images pulled, in registry mode), so
+    that the session, run without a network, installs nothing and builds on cached
+    layers. `env` adds to its environment.
     """
-    use_the_stand_in(project)
+    choose_bases(project)
     env = podman_environment() | (env or {})
     prepared = run_nox(project, "-s", "image", "--install-only", env=env)
     assert prepared.returncode == 0, prepared.output
