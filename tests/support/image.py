@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -26,6 +27,7 @@ from .network import free_port
 from .postgres import throwaway_postgres
 
 STARTUP_TIMEOUT = 60
+RUN_MOUNT = re.compile(r"^(--mount=\S+\s+)+")
 
 
 @dataclass(frozen=True)
@@ -131,8 +133,10 @@ def install_like_the_build_stage(
                 copy_into(project / source, workdir / destination)
         elif instruction.keyword == "RUN":
             workdir.mkdir(exist_ok=True)
+            # Build secrets and caches are the engine's: here the host's own are at hand.
+            command = RUN_MOUNT.sub("", arguments)
             result = subprocess.run(
-                ["sh", "-c", arguments], cwd=workdir, env=env, capture_output=True, text=True
+                ["sh", "-c", command], cwd=workdir, env=env, capture_output=True, text=True
             )
             assert result.returncode == 0, f"RUN {arguments}\n{result.stdout}{result.stderr}"
 
