@@ -17,8 +17,11 @@ import argparse
 import asyncio
 import errno
 import os
+import signal
 import socket
 import sys
+import threading
+import time
 from pathlib import Path
 
 import asyncpg
@@ -27,13 +30,17 @@ from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
 from granian.log import LogLevels
 from pydantic import ValidationError
+from starlette.types import ASGIApp
 
 from .database import UNAVAILABLE_ERRORS, server_settings
 from .logs import configure_logging, standard_logging_config
 from .migrate import Migration, MigrationError, apply_migrations
 from .settings import Settings
 
-APP = "{{ cookiecutter.__package }}.main:app"
+# What each worker serves: the app, built in the worker by worker_app below.
+APP = "{{ cookiecutter.__package }}.serve:worker_app"
+# How often a worker checks that the server's main process still runs.
+ORPHAN_CHECK_SECONDS = 1.0
 SOURCE = Path(__file__).parent
 # What can go wrong while connecting to the database and migrating it.
 DATABASE_ERRORS: tuple[type[BaseException], ...] = (
@@ -153,10 +160,32 @@ def check_port(settings: Settings) -> None:
         raise StartupError(msg) from None
 
 
+def worker_app() -> ASGIApp:
+    """The app, for one server worker, which stops itself once the main process is gone.
+
+    The main process supervises the workers; a worker it can no longer stop (the main
+    process was killed) must not keep serving, nor hold the port a new server binds.
+    """
+    parent = os.getppid()
+    threading.Thread(target=stop_when_orphaned, args=(parent,), daemon=True).start()
+    # Imported in the worker only: main.py builds the app from settings main() checks first.
+    from .main import app
+
+    return app
+
+
+def stop_when_orphaned(parent: int) -> None:
+    """Stop this process, as SIGTERM does (requests in flight finish), once `parent` is gone."""
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_CHECK_SECONDS)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def serve(settings: Settings, *, reload: bool = False) -> None:
     """Run the app in Granian, with the server limits the settings give, until stopped."""
     Granian(
         APP,
+        factory=True,
         interface=Interfaces.ASGI,
         address=settings.host,
         port=settings.port,
@@ -165,6 +194,8 @@ def serve(settings: Settings, *, reload: bool = False) -> None:
         # first bytes to choose, and a client that sends none is never timed out.
         http=HTTPModes.http1,
         http1_settings=HTTP1Settings(header_read_timeout=int(settings.http_header_timeout * 1000)),
+        # A worker that dies is replaced; one that keeps dying stops the server, non-zero.
+        respawn_failed_workers=True,
         workers_kill_timeout=int(
             settings.db_command_timeout + settings.db_pool_close_timeout + SHUTDOWN_SLACK_SECONDS
         ),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from typing import Any
 
 import asyncpg
@@ -35,7 +37,9 @@ def test_granian_serves_the_app_with_the_settings_limits(
     serve.serve(UNIT_SETTINGS.model_copy(update={"http_header_timeout": 2.5}), reload=reload)
 
     recorder = RecordingServer.configured
-    assert recorder["target"] == "{{ cookiecutter.__package }}.main:app"
+    assert recorder["target"] == "{{ cookiecutter.__package }}.serve:worker_app"
+    assert recorder["factory"] is True
+    assert recorder["respawn_failed_workers"] is True
     assert recorder["http"] == HTTPModes.http1
     assert recorder["http1_settings"].header_read_timeout == 2500
     assert recorder["reload"] is reload
@@ -64,3 +68,17 @@ def test_a_pooler_refusing_the_pools_settings_stops_the_start_in_one_line(
         f"cannot connect to the database at {UNIT_SETTINGS.database_address}: "
         "unsupported startup parameter: statement_timeout"
     )
+
+
+def test_a_worker_stops_itself_once_its_main_process_is_gone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    parents = iter([100, 100, 1])  # the main process runs, runs, is gone (adopted by init)
+    signals: list[tuple[int, int]] = []
+    monkeypatch.setattr(os, "getppid", lambda: next(parents))
+    monkeypatch.setattr(os, "kill", lambda pid, number: signals.append((pid, number)))
+    monkeypatch.setattr(serve, "ORPHAN_CHECK_SECONDS", 0)
+
+    serve.stop_when_orphaned(100)
+
+    assert signals == [(os.getpid(), signal.SIGTERM)]
