@@ -6,6 +6,7 @@ processes are killed from outside as a crash or an OOM kill would.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -58,10 +59,8 @@ def alive(pid: int) -> bool:
 
 def kill(pid: int) -> None:
     """SIGKILL the process, if it still exists."""
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def answers(url: str) -> bool:
