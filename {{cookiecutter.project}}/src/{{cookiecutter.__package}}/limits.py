@@ -6,6 +6,7 @@ Slow headers and idle connections are bounded by the server (serve.py), slow bod
 from __future__ import annotations
 
 import asyncio
+from contextlib import suppress
 
 from granian.utils.proxies import wrap_asgi_with_proxy_headers
 from starlette.exceptions import HTTPException
@@ -17,62 +18,78 @@ from .problems import problem_response
 # and a busy worker is when its metrics matter most.
 NEVER_REFUSED = frozenset({"/health", "/metrics"})
 RETRY_AFTER_SECONDS = 1
+# How much of a refused body is read and dropped so that its client can read the 413.
+DRAIN_BYTES = 64 * 1024 * 1024
+CLOSE = {"Connection": "close"}
 
 
 class BodySizeLimit:
     """Answer 413 for a request body over `limit` bytes, before the app has read it whole.
 
-    A declared Content-Length over the limit is refused before any of the body is read;
-    a body sent in chunks, as soon as the bytes read pass the limit. Written here because
-    Starlette's limit (FastAPI's `max_body_size`) answers the first case with a plain-text
-    413 in place of the app's problem details.
+    A declared Content-Length over the limit is refused before any of the body reaches
+    the app; a body sent in chunks, as soon as the bytes read pass the limit. Before the
+    413 (which says `Connection: close`), the rest of the body is read and dropped, up to
+    DRAIN_BYTES and within the body timeout: a client still sending it could otherwise
+    lose the answer to a reset. Written here because Starlette's limit (FastAPI's
+    `max_body_size`) answers with a plain-text 413 in place of the app's problem details.
     """
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         """Wrap the app; it reads at most `limit` bytes of any request body."""
         self.app = app
         self.limit = limit
+        self.too_large_detail = f"the request body is larger than {limit} bytes"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve the request, or refuse its body as too large."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = chunked = None
-        for name, value in scope["headers"]:
-            if name == b"content-length":
-                declared = value
-            elif name == b"transfer-encoding":
-                chunked = value
-        if chunked is None:
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
+        if b"transfer-encoding" not in headers:
             # The server reads exactly the declared length, or no body without one: only
             # the declaration needs checking, and the body need not be counted.
             if declared is not None and declared.isdigit() and int(declared) > self.limit:
-                await self.too_large()(scope, receive, send)
+                # A client that waits for `100 Continue` has sent nothing to drain.
+                if headers.get(b"expect", b"").lower() != b"100-continue":
+                    await drain(receive)
+                refusal = problem_response(413, self.too_large_detail, headers=CLOSE)
+                await refusal(scope, receive, send)
                 return
             await self.app(scope, receive, send)
             return
         received = 0
+        body_done = False
 
         async def receive_within_limit() -> Message:
-            nonlocal received
+            nonlocal received, body_done
             message = await receive()
             received += len(message.get("body", b""))
+            body_done = not message.get("more_body")
             if received > self.limit:
                 # Raised where the app reads the body, so its exception handlers answer it.
-                raise HTTPException(413, self.too_large_detail)
+                raise HTTPException(413, self.too_large_detail, headers=CLOSE)
             return message
 
-        await self.app(scope, receive_within_limit, send)
+        async def send_after_draining(message: Message) -> None:
+            refused = message["type"] == "http.response.start" and message["status"] == 413
+            if refused and not body_done:
+                await drain(receive)
+            await send(message)
 
-    @property
-    def too_large_detail(self) -> str:
-        """What a refused client is told."""
-        return f"the request body is larger than {self.limit} bytes"
+        await self.app(scope, receive_within_limit, send_after_draining)
 
-    def too_large(self) -> ASGIApp:
-        """The 413 for a body declared too large."""
-        return problem_response(413, self.too_large_detail)
+
+async def drain(receive: Receive) -> None:
+    """Read and drop the rest of a refused body: at most DRAIN_BYTES, and in time."""
+    dropped = 0
+    with suppress(HTTPException):  # BodyTimeout's 408: the time is up
+        while dropped <= DRAIN_BYTES:
+            message = await receive()
+            dropped += len(message.get("body", b""))
+            if message["type"] != "http.request" or not message.get("more_body"):
+                return
 
 
 class BodyTimeout:
@@ -109,7 +126,7 @@ class BodyTimeout:
                 raise HTTPException(
                     408,
                     f"the request body did not arrive within {self.timeout:g} seconds",
-                    headers={"Connection": "close"},
+                    headers=CLOSE,
                 ) from None
             body_done = message["type"] != "http.request" or not message.get("more_body")
             return message

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Iterator, Mapping
 
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
+from starlette.exceptions import HTTPException
+from starlette.types import Message, Receive, Scope, Send
 
+from {{ cookiecutter.__package }} import limits
+from {{ cookiecutter.__package }}.limits import BodySizeLimit
 from {{ cookiecutter.__package }}.routes.docs import docs_router
 from {{ cookiecutter.__package }}.settings import DEFAULT_MAX_REQUEST_BODY_BYTES
 
@@ -38,6 +43,77 @@ def test_a_body_over_the_limit_is_refused_with_413(client: TestClient, declared:
     assert response.status_code == 413
     assert response.headers["content-type"] == PROBLEM
     assert response.json()["detail"] == "the request body is larger than 65536 bytes"
+
+
+async def read_it_all(scope: Scope, receive: Receive, send: Send) -> None:
+    """An app that reads the whole body, then answers 200, or a refusal as the handlers do."""
+    status: int = 200
+    headers: Mapping[str, str] = {}
+    try:
+        while (await receive()).get("more_body"):
+            pass
+    except HTTPException as refused:
+        status, headers = refused.status_code, refused.headers or {}
+    answer = [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+    await send({"type": "http.response.start", "status": status, "headers": answer})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def refuse(headers: dict[str, str], pieces: int) -> tuple[list[str], dict[bytes, bytes]]:
+    """Send 1 KiB pieces through a 2 KiB limit: what happened, in order; the answer's headers."""
+    events: list[str] = []
+    answer: dict[bytes, bytes] = {}
+    left = pieces
+
+    async def receive() -> Message:
+        nonlocal left
+        left -= 1
+        events.append("read")
+        return {"type": "http.request", "body": b"x" * 1024, "more_body": left > 0}
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            events.append(f"answered {message['status']}")
+            answer.update(message["headers"])
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/",
+        "headers": [(name.encode(), value.encode()) for name, value in headers.items()],
+    }
+    asyncio.run(BodySizeLimit(read_it_all, limit=2048)(scope, receive, send))
+    return events, answer
+
+
+def test_a_declared_body_over_the_limit_is_dropped_before_its_413() -> None:
+    events, answer = refuse({"content-length": str(5 * 1024)}, pieces=5)
+
+    # Read to its end before the answer, so the client still sending it can read its 413.
+    assert events == ["read"] * 5 + ["answered 413"]
+    assert answer[b"connection"] == b"close"
+
+
+def test_a_chunked_body_over_the_limit_is_dropped_before_its_413() -> None:
+    events, answer = refuse({"transfer-encoding": "chunked"}, pieces=5)
+
+    assert events == ["read"] * 5 + ["answered 413"]
+    assert answer[b"connection"] == b"close"
+
+
+def test_a_client_waiting_for_100_continue_gets_its_413_at_once() -> None:
+    events, _ = refuse({"content-length": str(5 * 1024), "expect": "100-continue"}, pieces=5)
+
+    assert events == ["answered 413"]  # nothing read: reading would ask it to send
+
+
+def test_only_so_much_of_a_refused_body_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(limits, "DRAIN_BYTES", 2 * 1024)
+
+    events, answer = refuse({"content-length": str(100 * 1024)}, pieces=100)
+
+    assert events == ["read"] * 3 + ["answered 413"]
+    assert answer[b"connection"] == b"close"
 
 
 def test_a_body_at_the_limit_is_read(client: TestClient) -> None:
