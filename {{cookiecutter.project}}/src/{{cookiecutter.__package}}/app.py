@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from contextlib import (
+    AbstractAsyncContextManager,
+    AbstractContextManager,
+    asynccontextmanager,
+    nullcontext,
+)
 from typing import Any, TypedDict
 
 import structlog
@@ -14,6 +19,7 @@ from .database import Database, open_database
 from .error_handlers import EXCEPTION_HANDLERS
 from .limits import BodySizeLimit, BodyTimeout, ConcurrencyLimit, ForwardedHeaders
 from .metrics import Metrics
+from .metrics_port import serving_metrics
 from .migrate import apply_migrations
 from .observe import ObserveRequests
 from .openapi import problem_responses, with_problem_schemas, with_request_ids
@@ -61,13 +67,19 @@ def create_app(settings: Settings, *, database: OpenDatabase = open_database) ->
     """Build the service from its settings; the lifespan opens the database with `database`."""
     metrics = Metrics() if settings.serve_metrics else None
 
+    def metrics_port() -> AbstractContextManager[object]:
+        """Serve the metrics on METRICS_PORT while the app runs, if it is set."""
+        if metrics is None or settings.metrics_port is None:
+            return nullcontext()
+        return serving_metrics(metrics.registry, settings.host, settings.metrics_port)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[State]:
         async with database(settings) as opened:
             if settings.run_migrations:
                 async with opened.connection() as connection:
                     await apply_migrations(connection)
-            with metrics.watching(opened) if metrics else nullcontext():
+            with metrics.watching(opened) if metrics else nullcontext(), metrics_port():
                 yield {"database": opened}
 
     def outer_layers(app: ASGIApp) -> ASGIApp:
@@ -94,7 +106,7 @@ def create_app(settings: Settings, *, database: OpenDatabase = open_database) ->
     )
     app.include_router(health.router)
     app.include_router(tasks.router)
-    if metrics is not None:
+    if metrics is not None and settings.metrics_port is None:
         app.include_router(metrics_router(metrics))
     if settings.serve_docs:
         app.include_router(docs_router(API_TITLE))

@@ -51,15 +51,18 @@ DATABASE_ERRORS: tuple[type[BaseException], ...] = (
 # After the requests in flight (each bounded by DB_COMMAND_TIMEOUT) and closing the pool
 # (DB_POOL_CLOSE_TIMEOUT), a worker that still has not stopped is killed.
 SHUTDOWN_SLACK_SECONDS = 5
-# Why a port cannot be listened on, and what to do, by the bind's error number.
+# Why a port cannot be listened on, and what to do, by the bind's error number; {port}
+# is the setting that names the port.
 BIND_PROBLEMS = {
     errno.EADDRINUSE: (
-        "the address is already in use (another server runs there?): set PORT to a free port"
+        "the address is already in use (another server runs there?): set {port} to a free port"
     ),
     errno.EADDRNOTAVAIL: (
         "no network interface has that address: set HOST to one of this machine's addresses"
     ),
-    errno.EACCES: "permission denied (ports below 1024 need privileges): set PORT to a higher one",
+    errno.EACCES: (
+        "permission denied (ports below 1024 need privileges): set {port} to a higher one"
+    ),
 }
 
 
@@ -93,11 +96,13 @@ def read_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(map(str, problem['loc'])).upper()}: {problem['msg']}"
-            for problem in error.errors()
-        )
-        msg = f"invalid settings: {problems}"
+        problems = []
+        for problem in error.errors():
+            where = ".".join(map(str, problem["loc"])).upper()
+            why = problem["msg"].removeprefix("Value error, ")
+            # A rule between settings has no location: its message names them.
+            problems.append(f"{where}: {why}" if where else why)
+        msg = f"invalid settings: {'; '.join(problems)}"
         raise StartupError(msg) from None
     except UnicodeDecodeError as error:
         msg = f"{dotenv} is not UTF-8 text (byte {error.start} cannot be read): save it as UTF-8"
@@ -139,23 +144,34 @@ def reason(error: BaseException, settings: Settings) -> str:
     return text
 
 
-def check_port(settings: Settings) -> None:
-    """Fail with a StartupError, in one line, if the server could not listen on HOST:PORT.
+def check_ports(settings: Settings) -> None:
+    """Fail with a StartupError, in one line, if the service could not listen on its ports.
+
+    HOST:PORT, and HOST:METRICS_PORT when it is set, where the worker serves /metrics.
+    """
+    check_port(settings.host, settings.port, "PORT")
+    if settings.metrics_port is not None:
+        check_port(settings.host, settings.metrics_port, "METRICS_PORT")
+
+
+def check_port(host: str, port: int, setting: str) -> None:
+    """Fail with a StartupError, in one line, if nothing could listen on host:port.
 
     Granian logs its start before it binds, then raises a bare RuntimeError (with a Rust
     backtrace under RUST_BACKTRACE): a bind of our own, as Granian's, says why first.
     """
-    where = f"{settings.host}:{settings.port}"
+    where = f"{host}:{port}"
     try:
         family, kind, protocol, _, address = socket.getaddrinfo(
-            settings.host, settings.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
         )[0]
         with socket.socket(family, kind, protocol) as probe:
             # As Granian's: a previous run's connections in TIME_WAIT do not hold the port.
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind(address)
     except OSError as error:
-        problem = BIND_PROBLEMS.get(error.errno or 0, error.strerror or str(error))
+        known = BIND_PROBLEMS.get(error.errno or 0)
+        problem = known.format(port=setting) if known else error.strerror or str(error)
         msg = f"cannot listen on {where}: {problem}"
         raise StartupError(msg) from None
 
@@ -218,7 +234,7 @@ def main(argv: list[str] | None = None) -> None:
         settings = read_settings()
         configure_logging(settings)
         asyncio.run(prepare_database(settings, migrate=settings.run_migrations))
-        check_port(settings)
+        check_ports(settings)
     except StartupError as error:
         sys.exit(f"error: {error}")
     serve(settings, reload=arguments.reload)

@@ -78,6 +78,12 @@ class Settings(BaseSettings):
     serve_metrics: bool = Field(
         default=True, description="Count requests and serve /metrics for Prometheus."
     )
+    metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="Port that serves /metrics instead of PORT, on HOST; one worker only.",
+    )
 
     host: str = Field(default="127.0.0.1", description="Address the server listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")
@@ -129,6 +135,21 @@ class Settings(BaseSettings):
             msg = "DB_POOL_MIN_SIZE must not exceed DB_POOL_MAX_SIZE"
             raise ValueError(msg)
         return self
+
+    @model_validator(mode="after")
+    def _metrics_port_usable(self) -> Settings:
+        if self.metrics_port is None:
+            return self
+        if not self.serve_metrics:
+            msg = "METRICS_PORT is set but SERVE_METRICS is off: unset one of them"
+        elif self.metrics_port == self.port:
+            msg = "METRICS_PORT must differ from PORT: unset it to serve /metrics on PORT"
+        elif self.workers > 1:
+            # Each worker serves its own metrics, and only one process can listen on a port.
+            msg = "METRICS_PORT needs WORKERS=1: each worker would listen on it"
+        else:
+            return self
+        raise ValueError(msg)
 
     @property
     def database_address(self) -> str:

@@ -40,7 +40,7 @@ def on_port(port: int) -> Settings:
 
 def test_a_busy_port_stops_the_start_in_one_line(busy_port: int) -> None:
     with pytest.raises(serve.StartupError) as refused:
-        serve.check_port(on_port(busy_port))
+        serve.check_ports(on_port(busy_port))
 
     assert str(refused.value) == (
         f"cannot listen on 127.0.0.1:{busy_port}: the address is already in use "
@@ -53,14 +53,57 @@ def test_a_free_port_passes_the_check() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
 
-    serve.check_port(on_port(port))
+    serve.check_ports(on_port(port))
+
+
+def test_a_busy_metrics_port_stops_the_start_in_one_line(busy_port: int) -> None:
+    # PORT 0: any free port, so that only METRICS_PORT can be refused.
+    settings = on_port(0).model_copy(update={"metrics_port": busy_port})
+
+    with pytest.raises(serve.StartupError) as refused:
+        serve.check_ports(settings)
+
+    assert str(refused.value) == (
+        f"cannot listen on 127.0.0.1:{busy_port}: the address is already in use "
+        "(another server runs there?): set METRICS_PORT to a free port"
+    )
+
+
+@pytest.mark.parametrize(
+    ("settings", "problem"),
+    [
+        ({"WORKERS": "2"}, "METRICS_PORT needs WORKERS=1: each worker would listen on it"),
+        (
+            {"PORT": "9000"},
+            "METRICS_PORT must differ from PORT: unset it to serve /metrics on PORT",
+        ),
+        (
+            {"SERVE_METRICS": "false"},
+            "METRICS_PORT is set but SERVE_METRICS is off: unset one of them",
+        ),
+    ],
+    ids=["more-workers", "same-port", "no-metrics"],
+)
+def test_a_metrics_port_that_cannot_work_stops_the_start_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, settings: dict[str, str], problem: str
+) -> None:
+    for name, setting in {"DATABASE_URL": "postgresql://db/tasks", "METRICS_PORT": "9000"}.items():
+        monkeypatch.setenv(name, setting)
+    for name, setting in settings.items():
+        monkeypatch.setenv(name, setting)
+    monkeypatch.setattr(serve, "check_output", lambda: None)
+
+    with pytest.raises(SystemExit) as stopped:
+        serve.main([])
+
+    assert stopped.value.code == f"error: invalid settings: {problem}"
 
 
 def test_an_address_not_on_this_machine_stops_the_start_in_one_line() -> None:
     settings = UNIT_SETTINGS.model_copy(update={"host": "192.0.2.1", "port": 8000})
 
     with pytest.raises(serve.StartupError, match=r"^cannot listen on 192\.0\.2\.1:8000: no net"):
-        serve.check_port(settings)
+        serve.check_ports(settings)
 
 
 async def refuse(dsn: str, **options: Any) -> None:

@@ -1,4 +1,4 @@
-"""The metrics, for Prometheus to scrape, for when SERVE_METRICS switches them on."""
+"""The metrics at /metrics on the API's port, for Prometheus, unless METRICS_PORT moves them."""
 
 from __future__ import annotations
 
