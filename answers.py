@@ -129,16 +129,20 @@ def check_type(key: str, value: object) -> str | None:
     )
 
 
+def jinja_delimiter(text: str) -> str | None:
+    """The first of Jinja's delimiters the text holds, if any."""
+    return next((delimiter for delimiter in JINJA_DELIMITERS if delimiter in text), None)
+
+
 def check_text(key: str, value: object) -> str | None:
     """Why a text answer cannot go into files: a control character, an unpaired surrogate."""
     if not isinstance(value, str):
         return None
-    for delimiter in JINJA_DELIMITERS:
-        if delimiter in value:
-            return (
-                f"{key} {quoted(value)} holds {delimiter!r}, which cookiecutter and cruft read "
-                "as Jinja: leave it out"
-            )
+    if delimiter := jinja_delimiter(value):
+        return (
+            f"{key} {quoted(value)} holds {delimiter!r}, which cookiecutter and cruft read "
+            "as Jinja: leave it out"
+        )
     for char in value:
         if unicodedata.category(char) == "Cc":
             return f"{key} {quoted(value)} holds the control character {char!r}: use plain text"
@@ -278,6 +282,7 @@ DERIVED: dict[str, Callable[[Answers], object]] = {
     "__python_versions": lambda answers: python_versions(str(answers["python_min"])),
     "__postgres_image": lambda answers: rendered_default("__postgres_image", answers),
     "_extensions": lambda _answers: DEFAULTS["_extensions"],
+    "__answers_checked": lambda _answers: "yes",
 }
 
 

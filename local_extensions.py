@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,14 +50,15 @@ def python_versions(python_min: object) -> str:
 
 
 class CheckedProjectFolder(Extension):
-    """Refuse bad answers when cookiecutter names the project folder, before it creates it.
+    """Refuse bad answers before cookiecutter writes anything, and again at the project folder.
 
-    Cookiecutter runs the pre-generation hook inside the project folder: it creates the
-    folder first (and every folder a `/` in the name implies, anywhere on disk), and when
-    the hook fails, logs its own traceback under the hook's lines. Every way of rendering
-    renders the folder's name before it creates anything; this extension has that name
-    pass through `answers.problems`. Cookiecutter's command line prints the problems of a
-    FailedHookException, one line each, and exits 1; its Python API raises it.
+    Cookiecutter writes its replay copy once the answers are known, then creates the
+    project folder (and every folder a `/` in the name implies, anywhere on disk) before
+    the pre-generation hook can run. So the answers pass through `answers.problems` as
+    cookiecutter.json's last answer (`__answers_checked`) is rendered, and again as the
+    folder's name is, which every way of rendering renders first, a replay file (whose
+    answers are not rendered) included. Cookiecutter's command line prints the problems
+    of a FailedHookException, one line each, and exits 1; its Python API raises it.
     """
 
     def __init__(self, environment: Environment) -> None:
@@ -73,18 +75,67 @@ class CheckedProjectFolder(Extension):
         # Reloaded for each environment, it is the checkout's own. (This module's names
         # must therefore stay stable: the filters live here, their logic in answers.py.)
         importlib.reload(answers)
+        environment.filters["checked_answers"] = checked_answers
         environment.filters["checked_project_folder"] = checked_project_folder
-        environment.globals["template_folder"] = str(Path(__file__).resolve().parent)
+        template_folder = Path(__file__).resolve().parent
+        environment.globals["template_folder"] = str(template_folder)
+        defaults = json.loads((template_folder / "cookiecutter.json").read_text(encoding="utf-8"))
+        hooks = (template_folder / "hooks").glob("*.py")
+        own = [*strings_in(defaults), *(hook.read_text(encoding="utf-8") for hook in hooks)]
+        self.own_templates = frozenset(own)
+        self.answers_rendered = False
 
     def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
-        """Send the project folder's name through the check; leave other templates alone."""
+        """Refuse an answer that holds Jinja before it is evaluated; check all at the folder.
+
+        Cookiecutter renders each answer as a template (`{{ 7*7 }}` would become `49`,
+        `{% if %}` a traceback) before anything else: until the project folder's name,
+        every string template is an answer, one of cookiecutter.json's own defaults or a
+        hook (rendered in an environment of its own).
+        """
         if source == PROJECT_FOLDER:
+            self.answers_rendered = True
             return "{{ cookiecutter.project | checked_project_folder(cookiecutter) }}"
+        an_answer = name is None and not self.answers_rendered and source not in self.own_templates
+        if an_answer and (delimiter := answers.jinja_delimiter(source)):
+            msg = (
+                f"ERROR: the answer {answers.quoted(source)} holds {delimiter!r}, which "
+                "cookiecutter and cruft read as Jinja: leave it out"
+            )
+            raise FailedHookException(msg)
         return source
+
+
+def strings_in(value: object) -> Iterator[str]:
+    """Every string in a JSON value, keys of objects included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings_in(item)
+
+
+def checked_answers(all_answers: dict[str, Any]) -> str:
+    """`yes`, if every answer is good; else refuse them all at once, one line each.
+
+    cookiecutter.json's last answer: rendered once every other is known, before
+    cookiecutter writes anything (its replay copy included).
+    """
+    refuse_bad(all_answers)
+    return "yes"
 
 
 def checked_project_folder(project: str, all_answers: dict[str, Any]) -> str:
     """The project folder's name, if every answer is good; else refuse them all at once."""
+    refuse_bad(all_answers)
+    return project
+
+
+def refuse_bad(all_answers: dict[str, Any]) -> None:
+    """Raise cookiecutter's FailedHookException, one line per bad answer, if any is bad."""
     if found := answers.problems(all_answers):
         raise FailedHookException("\n".join(f"ERROR: {message}" for message in found))
-    return project

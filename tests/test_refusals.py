@@ -42,8 +42,23 @@ def assert_nothing_in(folder: Path) -> None:
         ({"project": "x" * 300}, "is longer than 40 characters"),
         ({"author_email": "nope"}, "author_email 'nope' is not an e-mail address"),
         ({"project": "tests"}, "the project's own test package"),
+        # Refused before cookiecutter evaluates them: none becomes 49, a traceback or a dump.
+        ({"project_name": "{{ 7*7 }}"}, "the answer '{{ 7*7 }}' holds '{{', which"),
+        ({"description": "{% if %}"}, "the answer '{% if %}' holds '{%', which"),
+        ({"author": "{{ cookiecutter.nothing }}"}, "holds '{{', which cookiecutter and cruft"),
+        ({"coverage_threshold": "{# 90 #}"}, "the answer '{# 90 #}' holds '{#'"),
     ],
-    ids=["slashes", "parent-folder", "too-long", "not-an-email", "own-module"],
+    ids=[
+        "slashes",
+        "parent-folder",
+        "too-long",
+        "not-an-email",
+        "own-module",
+        "jinja-expression",
+        "jinja-syntax-error",
+        "jinja-undefined",
+        "jinja-comment",
+    ],
 )
 def test_a_bad_answer_on_the_command_line_creates_nothing(
     tmp_path: Path, answers: dict[str, str], message: str
@@ -53,6 +68,16 @@ def test_a_bad_answer_on_the_command_line_creates_nothing(
     assert_refused(render_cli(output, **answers), message)
     assert_nothing_in(output)
     assert sorted(tmp_path.iterdir()) == []
+
+
+def test_a_bad_answer_leaves_no_replay_copy(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+
+    refused = render_cli(tmp_path / "output", env={"HOME": str(home)}, project="a/b")
+
+    assert_refused(refused, "project 'a/b' is not a valid project slug")
+    assert list(home.iterdir()) == []  # cookiecutter's replay copy goes under ~
 
 
 def test_an_absolute_path_creates_nothing_there(tmp_path: Path) -> None:
