@@ -8,6 +8,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 import httpx2
 
 
@@ -34,25 +35,38 @@ class RoundRobin:
         self._clients = clients
         self._accepting = list(range(len(clients)))
         self._turns = itertools.count()
+        self._in_flight = [0] * len(clients)
+        self._answered_all = [anyio.Event() for _ in clients]
 
     async def request(self, method: str, path: str, **options: Any) -> Answer:
         """Send the request to the next instance that accepts the connection."""
         while self._accepting:
             instance = self._accepting[next(self._turns) % len(self._accepting)]
+            self._in_flight[instance] += 1
             try:
                 response = await self._clients[instance].request(method, path, **options)
             except httpx2.ConnectError:
                 if instance in self._accepting:
                     self._accepting.remove(instance)
                 continue
+            finally:
+                self._in_flight[instance] -= 1
+                if not self._in_flight[instance] and instance not in self._accepting:
+                    self._answered_all[instance].set()
             return Answer(instance, response)
         msg = "no instance accepts connections"
         raise AssertionError(msg)
 
-    def withdraw(self, instance: int) -> None:
-        """Send the instance no more requests: Kubernetes so withdraws a pod it stops."""
+    async def withdraw(self, instance: int) -> None:
+        """Send the instance no more requests; return once it has answered those it has.
+
+        Kubernetes so withdraws a pod it stops, and its preStop pause gives the requests
+        already sent to the pod the time to arrive: here, the time they take.
+        """
         if instance in self._accepting:
             self._accepting.remove(instance)
+        if self._in_flight[instance]:
+            await self._answered_all[instance].wait()
 
 
 @asynccontextmanager
