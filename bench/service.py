@@ -37,8 +37,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from answers import normalised
 from tests.support.image import OtherApp, RunningService, fetch_json, run_like_the_image
-from tests.support.lock import installed_versions, normalised
+from tests.support.lock import installed_versions
 from tests.support.pythons import installed_pythons
 from tests.support.template import render
 

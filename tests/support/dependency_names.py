@@ -15,17 +15,14 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+from answers import normalised
+
 from . import stdlib_names
 from .environment import environment, tool
 from .template import TEMPLATE, render
 
 NAMES_FILE = TEMPLATE / "dependency_names.json"
 NOT_MODULES = {"__pycache__", "..", "bin"}
-
-
-def normalised(name: str) -> str:
-    """A distribution name as PEP 503 compares them."""
-    return name.replace("_", "-").replace(".", "-").lower()
 
 
 def top_level_modules(distribution: metadata.Distribution) -> list[str]:

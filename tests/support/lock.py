@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import tomllib
 from pathlib import Path
 
+from answers import normalised
+
 from .environment import tool
-
-
-def normalised(name: str) -> str:
-    """A distribution name as PEP 503 compares them: `PyYAML` and `pyyaml` are one."""
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def locked_versions(project: Path) -> dict[str, str]:
