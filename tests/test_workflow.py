@@ -15,7 +15,7 @@ import pytest
 from .support import workflow
 from .support.environment import tool
 from .support.nox_runs import nox_listing, nox_sessions
-from .support.template import TEMPLATE, render
+from .support.template import DEFAULTS, TEMPLATE, render
 
 ANSWERS = [{}, {"include_image": "no"}, {"python_min": "3.13", "postgres_version": "16"}]
 DEFAULT_BRANCH_PUSH = (
@@ -366,3 +366,11 @@ def test_template_workflow_calls_the_templates_default_sessions() -> None:
 
 def test_template_github_files_are_valid_and_zizmor_clean() -> None:
     assert_valid_and_zizmor_clean(TEMPLATE)
+
+
+def test_template_workflow_tests_on_every_supported_python() -> None:
+    jobs = workflow.load(TEMPLATE / ".github/workflows/ci.yml")["jobs"]
+    (setup,) = workflow.steps_using(jobs["tests"], "wntrblm/nox")
+
+    listed = [version.strip() for version in setup["with"]["python-versions"].split(",")]
+    assert listed == DEFAULTS["__supported_pythons"].split()
