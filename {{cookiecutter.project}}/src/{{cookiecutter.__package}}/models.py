@@ -66,10 +66,21 @@ ReadOnly = Annotated[
 ]
 
 
+def _read_only_unlisted(schema: dict[str, Any]) -> None:
+    """Document the read-only fields under patternProperties, allowed but not properties.
+
+    Generators such as openapi-python-client ignore readOnly and offer every property as
+    an input; they ignore patternProperties too, so their request models leave these out.
+    """
+    properties = schema["properties"]
+    for name in [name for name, field in properties.items() if field.get("readOnly")]:
+        schema.setdefault("patternProperties", {})[f"^{re.escape(name)}$"] = properties.pop(name)
+
+
 class TaskCreate(BaseModel):
     """A new task, as a client sends it: a title, and whether it is done already."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_read_only_unlisted)
 
     title: Title
     completed: StrictBool = False
@@ -82,13 +93,20 @@ def _never_null(schema: dict[str, Any]) -> None:
     schema.update(next(branch for branch in schema.pop("anyOf") if branch.get("type") != "null"))
 
 
+def _update_schema(schema: dict[str, Any]) -> None:
+    """Document an update's rule, at least one of title and completed, as well as its fields.
+
+    The rule sits in an allOf, which generators merge into the one model: as the schema's
+    own anyOf it makes openapi-python-client type the body as Any.
+    """
+    _read_only_unlisted(schema)
+    schema["allOf"] = [{"anyOf": [{"required": ["title"]}, {"required": ["completed"]}]}]
+
+
 class TaskUpdate(BaseModel):
     """The fields of a task to change, at least one; those left out keep their value."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"anyOf": [{"required": ["title"]}, {"required": ["completed"]}]},
-    )
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_update_schema)
 
     # None stands for "left out" only: a client may not send null (see _not_null).
     title: Title | None = Field(default=None, json_schema_extra=_never_null)
