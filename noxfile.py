@@ -11,7 +11,9 @@ With nothing but uv installed, `uv run noxfile.py` runs nox too (PEP 723 header 
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 
 import nox
 
@@ -20,15 +22,25 @@ nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.stop_on_first_error = True
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
+# The oldest Python the template supports, as cookiecutter.json lists them.
+OLDEST_PYTHON = json.loads(Path("cookiecutter.json").read_text(encoding="utf-8"))[
+    "__supported_pythons"
+].split()[0]
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Lint and format-check the template's own code: hooks, tests, noxfile."""
-    session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
+    """Lint, format-check and type-check the template's own code: hooks, tests, bench, noxfile.
+
+    Files after `--` are linted alone, and mypy (which checks the whole) is left out.
+    """
+    session.install(*nox.project.dependency_groups(PYPROJECT, "lint", "test"))
     targets = session.posargs or ["."]
-    session.run("ruff", "check", *targets)
-    session.run("ruff", "format", "--check", *targets)
+    target = f"--target-version=py{OLDEST_PYTHON.replace('.', '')}"
+    session.run("ruff", "check", target, *targets)
+    session.run("ruff", "format", "--check", target, *targets)
+    if not session.posargs:
+        session.run("mypy", f"--python-version={OLDEST_PYTHON}")
 
 
 TEST_REQUIREMENTS = nox.project.dependency_groups(PYPROJECT, "test")

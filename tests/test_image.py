@@ -53,7 +53,7 @@ def test_hadolint_passes(project: Path) -> None:
 
 def test_final_stage_copies_only_the_environment_and_runs_unprivileged(project: Path) -> None:
     build, final = build_and_final(project)
-    build_env = {}
+    build_env: dict[str, str] = {}
     for arguments in build.all("ENV"):
         build_env |= dockerfile.env_assignments(arguments)
 

@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -61,7 +62,7 @@ def assert_nothing_in(folder: Path) -> None:
     ],
 )
 def test_a_bad_answer_on_the_command_line_creates_nothing(
-    tmp_path: Path, answers: dict[str, str], message: str
+    tmp_path: Path, answers: dict[str, Any], message: str
 ) -> None:
     output = tmp_path / "output"
 

@@ -90,7 +90,7 @@ def run_like_the_image(
         command = ["python", str(other_app.launcher), other_app.app]
         settings["PYTHONPATH"] = str(other_app.launcher.parent)
     check = dockerfile.healthcheck_command(final.last("HEALTHCHECK"))
-    image_env = {}
+    image_env: dict[str, str] = {}
     for arguments in final.all("ENV"):
         image_env |= dockerfile.env_assignments(arguments)
     port = free_port()

@@ -74,7 +74,7 @@ def nox_calls(workflow: dict[str, Any]) -> list[str]:
 
 def pins(path: Path) -> dict[str, tuple[str, str]]:
     """Each action the workflow uses with its (commit sha, tag); fails on an unpinned one."""
-    found = {}
+    found: dict[str, tuple[str, str]] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.lstrip().removeprefix("- ").startswith("uses:"):
             match = PINNED_USES.match(line)
@@ -92,7 +92,8 @@ def steps_using(job: Job, action: str) -> list[dict[str, Any]]:
 def step_with_id(job: Job, step_id: str) -> dict[str, Any]:
     """The job's step with this `id`."""
     (step,) = (step for step in job["steps"] if step.get("id") == step_id)
-    return step
+    found: dict[str, Any] = step
+    return found
 
 
 def run_steps(job: Job) -> list[dict[str, Any]]:
