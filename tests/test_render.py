@@ -97,6 +97,7 @@ def test_default_project_has_the_promised_layout(default_project: Path) -> None:
         "deployment.yaml",
         "horizontal-pod-autoscaler.yaml",
         "kustomization.yaml",
+        "network-policies.yaml",
         "pod-disruption-budget.yaml",
         "service.yaml",
     ]
@@ -117,7 +118,7 @@ def test_every_python_toml_and_yaml_file_parses(any_project: Path) -> None:
         elif path.suffix == ".toml":
             tomllib.loads(text)
         elif path.suffix in {".yml", ".yaml"}:
-            yaml.safe_load(text)
+            list(yaml.safe_load_all(text))  # a file may hold several objects
 
 
 def test_ruff_is_clean_on_the_output(any_project: Path) -> None:
@@ -232,8 +233,33 @@ def test_kubernetes_can_be_switched_off_alone(tmp_path: Path) -> None:
     assert not (project / "deploy").exists()
     assert not (project / "tests" / "unit" / "test_deploy.py").exists()
     assert "kubernetes-validate" not in (project / "pyproject.toml").read_text(encoding="utf-8")
-    assert "## Deploying to Kubernetes" not in (project / "README.md").read_text(encoding="utf-8")
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert "## Deploying to Kubernetes" not in readme
+    assert "network-policies" not in readme
     assert (project / "Dockerfile").is_file()
+
+
+def test_each_port_of_the_pods_has_its_network_policy_and_the_pods_spread(
+    default_project: Path,
+) -> None:
+    deploy = default_project / "deploy"
+    pod = yaml.safe_load((deploy / "deployment.yaml").read_text(encoding="utf-8"))["spec"][
+        "template"
+    ]["spec"]
+    [service] = pod["containers"]
+    policies = yaml.safe_load_all((deploy / "network-policies.yaml").read_text(encoding="utf-8"))
+    environment = {variable["name"]: variable.get("value") for variable in service["env"]}
+
+    ports = {port["name"]: port["containerPort"] for port in service["ports"]}
+    assert ports == {"http": 8000, "metrics": int(environment["METRICS_PORT"])}
+    admitted = [rule["ports"] for policy in policies for rule in policy["spec"]["ingress"]]
+    assert admitted == [[{"port": "http"}], [{"port": "metrics"}]]
+    spread = pod["topologySpreadConstraints"]
+    assert [each["topologyKey"] for each in spread] == [
+        "kubernetes.io/hostname",
+        "topology.kubernetes.io/zone",
+    ]
+    assert {each["whenUnsatisfiable"] for each in spread} == {"ScheduleAnyway"}
 
 
 def test_a_template_named_by_a_relative_path_renders(tmp_path: Path) -> None:

@@ -2,7 +2,8 @@
 
 kubernetes-validate, in the lint gate, checks them against Kubernetes' schemas; these
 tests check what no schema knows: the grace period outlasts the server's own shutdown,
-the probes ask the service's health routes, the migrations run before the service.
+the probes ask the service's health routes, the migrations run before the service, each
+port has its NetworkPolicy, and the README states the Kubernetes version lint checks.
 """
 
 from __future__ import annotations
@@ -30,8 +31,20 @@ DATABASE_SECRET = {
 }
 
 
+# The pod labels every selector in deploy/ selects by.
+POD_LABELS = {"app.kubernetes.io/name": "{{ cookiecutter.project }}"}
+SPREAD_KEYS = {"kubernetes.io/hostname", "topology.kubernetes.io/zone"}
+# How noxfile.py declares the version lint validates against, and how the README states it.
+VALIDATED_VERSION = re.compile(r'^KUBERNETES_VERSION = "(?P<minor>\d+\.\d+)\.0"$', re.MULTILINE)
+STATED_VERSION = re.compile(r"Kubernetes (?P<minor>\d+\.\d+)")
+
+
 def load(name: str) -> Any:
     return yaml.safe_load((DEPLOY / name).read_text(encoding="utf-8"))
+
+
+def load_all(name: str) -> list[Any]:
+    return list(yaml.safe_load_all((DEPLOY / name).read_text(encoding="utf-8")))
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +66,23 @@ def environment(container: Any) -> dict[str, Any]:
     return {variable["name"]: variable for variable in container.get("env", [])}
 
 
+def service_settings(pod: Any) -> Settings:
+    """The settings the service container runs with: its `env` values over the unit tests'."""
+    overrides = {
+        name: item["value"]
+        for name, item in environment(container(pod, "service")).items()
+        if "value" in item
+    }
+    return Settings.model_validate(
+        UNIT_SETTINGS.model_dump() | {name.lower(): value for name, value in overrides.items()}
+    )
+
+
+def ports(pod: Any) -> dict[str, int]:
+    """The service container's ports, by name."""
+    return {port["name"]: port["containerPort"] for port in container(pod, "service")["ports"]}
+
+
 def test_kustomize_applies_every_manifest_and_sets_the_image(pod: Any) -> None:
     kustomization = load("kustomization.yaml")
 
@@ -71,12 +101,7 @@ def test_the_image_is_set_by_digest_never_by_tag() -> None:
 
 def test_the_grace_period_outlasts_the_pause_and_the_servers_own_shutdown(pod: Any) -> None:
     service = container(pod, "service")
-    overrides = {
-        name: item["value"] for name, item in environment(service).items() if "value" in item
-    }
-    settings = Settings.model_validate(
-        UNIT_SETTINGS.model_dump() | {name.lower(): value for name, value in overrides.items()}
-    )
+    settings = service_settings(pod)
     pause = service["lifecycle"]["preStop"]["sleep"]["seconds"]
     server_shutdown = (
         settings.db_command_timeout + settings.db_pool_close_timeout + SHUTDOWN_SLACK_SECONDS
@@ -88,15 +113,14 @@ def test_the_grace_period_outlasts_the_pause_and_the_servers_own_shutdown(pod: A
 def test_the_probes_ask_the_health_routes_on_the_served_port(pod: Any) -> None:
     service = container(pod, "service")
     routes = create_app(UNIT_SETTINGS).openapi()["paths"]
-    [port] = service["ports"]
 
     assert service["livenessProbe"]["httpGet"]["path"] == "/health"
     assert service["startupProbe"]["httpGet"]["path"] == "/health"
     assert service["readinessProbe"]["httpGet"]["path"] == "/ready"
     assert {"/health", "/ready"} <= routes.keys()
     for probe in ("livenessProbe", "startupProbe", "readinessProbe"):
-        assert service[probe]["httpGet"]["port"] == port["name"]
-    assert port["containerPort"] == Settings.model_fields["port"].default
+        assert service[probe]["httpGet"]["port"] == "http"
+    assert ports(pod)["http"] == Settings.model_fields["port"].default
 
 
 def test_the_migrations_run_once_before_the_service(pod: Any) -> None:
@@ -120,3 +144,50 @@ def test_every_container_runs_as_the_images_user_on_a_read_only_root(pod: Any) -
         assert each["securityContext"]["readOnlyRootFilesystem"] is True
         assert each["securityContext"]["allowPrivilegeEscalation"] is False
         assert each["resources"]["limits"]["cpu"] == each["resources"]["requests"]["cpu"]
+
+
+def test_metrics_are_served_on_a_port_of_their_own(pod: Any) -> None:
+    settings = service_settings(pod)
+
+    assert ports(pod) == {"http": settings.port, "metrics": settings.metrics_port}
+    assert settings.workers == 1
+    [service_port] = load("service.yaml")["spec"]["ports"]
+    assert service_port["targetPort"] == "http"
+
+
+def test_each_port_lets_in_its_own_sources_alone(pod: Any) -> None:
+    policies = load_all("network-policies.yaml")
+
+    allowed: dict[str, list[Any]] = {}
+    for policy in policies:
+        assert policy["kind"] == "NetworkPolicy"
+        assert policy["spec"]["podSelector"] == {"matchLabels": POD_LABELS}
+        assert policy["spec"]["policyTypes"] == ["Ingress"]
+        [rule] = policy["spec"]["ingress"]
+        [port] = rule["ports"]
+        allowed[port["port"]] = rule["from"]
+    assert allowed.keys() == ports(pod).keys()
+    assert len(policies) == len(allowed)
+    # Each port's sources are the user's to set: one selector each, told apart.
+    assert all(len(sources) == 1 for sources in allowed.values())
+    assert allowed["http"] != allowed["metrics"]
+
+
+def test_the_pods_spread_over_nodes_and_zones_and_still_run_on_one_node() -> None:
+    template = load("deployment.yaml")["spec"]["template"]
+    constraints = template["spec"]["topologySpreadConstraints"]
+
+    assert template["metadata"]["labels"] == POD_LABELS
+    assert {each["topologyKey"] for each in constraints} == SPREAD_KEYS
+    for each in constraints:
+        assert each["whenUnsatisfiable"] == "ScheduleAnyway"
+        assert each["labelSelector"] == {"matchLabels": POD_LABELS}
+        assert each["matchLabelKeys"] == ["pod-template-hash"]
+
+
+def test_the_readme_states_the_kubernetes_version_lint_validates_against() -> None:
+    validated = VALIDATED_VERSION.search((PROJECT / "noxfile.py").read_text(encoding="utf-8"))
+    stated = STATED_VERSION.findall((PROJECT / "README.md").read_text(encoding="utf-8"))
+
+    assert validated is not None
+    assert stated == [validated["minor"]]
