@@ -27,11 +27,12 @@ class BodySizeLimit:
     """Answer 413 for a request body over `limit` bytes, before the app has read it whole.
 
     A declared Content-Length over the limit is refused before any of the body reaches
-    the app; a body sent in chunks, as soon as the bytes read pass the limit. Before the
+    the app; a body sent in chunks, as soon as the bytes read pass the limit. After the
     413 (which says `Connection: close`), the rest of the body is read and dropped, up to
-    DRAIN_BYTES and within the body timeout: a client still sending it could otherwise
-    lose the answer to a reset. Written here because Starlette's limit (FastAPI's
-    `max_body_size`) answers with a plain-text 413 in place of the app's problem details.
+    DRAIN_BYTES and within the body timeout, before the server closes the connection: a
+    client still sending it would otherwise lose the answer to a reset. Written here
+    because Starlette's limit (FastAPI's `max_body_size`) answers with a plain-text 413 in
+    place of the app's problem details.
     """
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
@@ -51,34 +52,30 @@ class BodySizeLimit:
             # The server reads exactly the declared length, or no body without one: only
             # the declaration needs checking, and the body need not be counted.
             if declared is not None and declared.isdigit() and int(declared) > self.limit:
-                # A client that waits for `100 Continue` has sent nothing to drain.
-                if headers.get(b"expect", b"").lower() != b"100-continue":
-                    await drain(receive)
                 refusal = problem_response(413, self.too_large_detail, headers=CLOSE)
                 await refusal(scope, receive, send)
+                # A client that waits for `100 Continue` has sent nothing to drop.
+                if headers.get(b"expect", b"").lower() != b"100-continue":
+                    await drain(receive)
                 return
             await self.app(scope, receive, send)
             return
         received = 0
-        body_done = False
+        more_to_drop = False
 
         async def receive_within_limit() -> Message:
-            nonlocal received, body_done
+            nonlocal received, more_to_drop
             message = await receive()
             received += len(message.get("body", b""))
-            body_done = not message.get("more_body")
             if received > self.limit:
+                more_to_drop = bool(message.get("more_body"))
                 # Raised where the app reads the body, so its exception handlers answer it.
                 raise HTTPException(413, self.too_large_detail, headers=CLOSE)
             return message
 
-        async def send_after_draining(message: Message) -> None:
-            refused = message["type"] == "http.response.start" and message["status"] == 413
-            if refused and not body_done:
-                await drain(receive)
-            await send(message)
-
-        await self.app(scope, receive_within_limit, send_after_draining)
+        await self.app(scope, receive_within_limit, send)
+        if more_to_drop:
+            await drain(receive)
 
 
 async def drain(receive: Receive) -> None:

@@ -86,18 +86,18 @@ def refuse(headers: dict[str, str], pieces: int) -> tuple[list[str], dict[bytes,
     return events, answer
 
 
-def test_a_declared_body_over_the_limit_is_dropped_before_its_413() -> None:
+def test_a_declared_body_over_the_limit_is_dropped_after_its_413() -> None:
     events, answer = refuse({"content-length": str(5 * 1024)}, pieces=5)
 
-    # Read to its end before the answer, so the client still sending it can read its 413.
-    assert events == ["read"] * 5 + ["answered 413"]
+    # Read to its end before the connection closes, so the client sending it reads its 413.
+    assert events == ["answered 413"] + ["read"] * 5
     assert answer[b"connection"] == b"close"
 
 
-def test_a_chunked_body_over_the_limit_is_dropped_before_its_413() -> None:
+def test_a_chunked_body_over_the_limit_is_dropped_after_its_413() -> None:
     events, answer = refuse({"transfer-encoding": "chunked"}, pieces=5)
 
-    assert events == ["read"] * 5 + ["answered 413"]
+    assert events == ["read"] * 3 + ["answered 413"] + ["read"] * 2
     assert answer[b"connection"] == b"close"
 
 
@@ -112,7 +112,7 @@ def test_only_so_much_of_a_refused_body_is_dropped(monkeypatch: pytest.MonkeyPat
 
     events, answer = refuse({"content-length": str(100 * 1024)}, pieces=100)
 
-    assert events == ["read"] * 3 + ["answered 413"]
+    assert events == ["answered 413"] + ["read"] * 3
     assert answer[b"connection"] == b"close"
 
 
