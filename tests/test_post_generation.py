@@ -1,31 +1,17 @@
-"""The post-generation hook's steps, imported and run on their own (no rendering)."""
+"""The post-generation hook's steps (the generation package), run on their own (no rendering)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from generation import cruft_state, locking, options
+
 from .support.template import TEMPLATE
 from .support.template_history import git, start_repository
-
-
-@pytest.fixture(scope="module")
-def hook() -> ModuleType:
-    """hooks/post_gen_project.py as a module: it reads the answers only when it runs."""
-    spec = importlib.util.spec_from_file_location(
-        "post_gen_project", TEMPLATE / "hooks" / "post_gen_project.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 PUBLIC_URL = "https://github.com/acme/cookiecutter-fastapi-nox.git"
 
@@ -39,9 +25,9 @@ def template_checkout(folder: Path, origin: str) -> tuple[Path, str]:
     return folder, commit
 
 
-def recorded(hook: ModuleType, project: Path, answers: dict[str, str], template: Path) -> Any:
+def recorded(project: Path, answers: dict[str, str], template: Path) -> Any:
     project.mkdir()
-    hook.record_answers(project, answers, template)
+    cruft_state.record_answers(project, answers, template)
     return json.loads((project / ".cruft.json").read_text(encoding="utf-8"))
 
 
@@ -50,7 +36,7 @@ def recorded(hook: ModuleType, project: Path, answers: dict[str, str], template:
     [PUBLIC_URL, "ssh://git@github.com/acme/template.git", "git@github.com:acme/template.git"],
 )
 def test_a_public_template_is_recorded_with_its_commit_and_no_path_of_this_machine(
-    hook: ModuleType, tmp_path: Path, origin: str
+    tmp_path: Path, origin: str
 ) -> None:
     template, commit = template_checkout(tmp_path / "template", origin)
     answers = {
@@ -61,7 +47,7 @@ def test_a_public_template_is_recorded_with_its_commit_and_no_path_of_this_machi
         "_checkout": "main",
     }
 
-    state = recorded(hook, tmp_path / "project", answers, template)
+    state = recorded(tmp_path / "project", answers, template)
 
     assert state == {
         "template": origin,
@@ -76,12 +62,12 @@ def test_a_public_template_is_recorded_with_its_commit_and_no_path_of_this_machi
     "origin", ["/home/me/template", "../template", "file:///home/me/template", "C:/template"]
 )
 def test_a_template_from_a_folder_of_this_machine_is_not_recorded(
-    hook: ModuleType, tmp_path: Path, origin: str
+    tmp_path: Path, origin: str
 ) -> None:
     template, _commit = template_checkout(tmp_path / "template", origin)
     answers = {"project": "tasks", "_template": str(template), "_repo_dir": str(template)}
 
-    state = recorded(hook, tmp_path / "project", answers, template)
+    state = recorded(tmp_path / "project", answers, template)
 
     assert state == {
         "checkout": None,
@@ -91,25 +77,25 @@ def test_a_template_from_a_folder_of_this_machine_is_not_recorded(
 
 
 def test_a_template_folder_inside_another_checkout_is_not_taken_for_that_checkout(
-    hook: ModuleType, tmp_path: Path
+    tmp_path: Path,
 ) -> None:
     _repository, _commit = template_checkout(tmp_path / "code", PUBLIC_URL)
     template = tmp_path / "code" / "downloaded-template"
     template.mkdir()
     (template / "cookiecutter.json").write_text('{"project": "tasks"}', encoding="utf-8")
 
-    state = recorded(hook, tmp_path / "project", {"project": "tasks"}, template)
+    state = recorded(tmp_path / "project", {"project": "tasks"}, template)
 
     assert "template" not in state
     assert "commit" not in state
 
 
-def test_the_answers_keep_the_order_of_cookiecutter_json(hook: ModuleType, tmp_path: Path) -> None:
+def test_the_answers_keep_the_order_of_cookiecutter_json(tmp_path: Path) -> None:
     template = tmp_path / "template"
     template.mkdir()
     (template / "cookiecutter.json").write_text('{"b": "", "a": "", "_c": ""}', "utf-8")
 
-    state = recorded(hook, tmp_path / "project", {"_c": "3", "a": "1", "b": "2"}, template)
+    state = recorded(tmp_path / "project", {"_c": "3", "a": "1", "b": "2"}, template)
 
     assert list(state["context"]["cookiecutter"]) == ["b", "a", "_c"]
 
@@ -139,7 +125,6 @@ def remaining(project: Path) -> list[str]:
     ],
 )
 def test_switched_off_options_lose_their_files(
-    hook: ModuleType,
     tmp_path: Path,
     include_image: bool,
     include_kubernetes: bool,
@@ -150,7 +135,7 @@ def test_switched_off_options_lose_their_files(
         (tmp_path / name).write_text("", encoding="utf-8")
     answers = {"include_image": include_image, "include_kubernetes": include_kubernetes}
 
-    hook.remove_switched_off_files(tmp_path, answers)
+    options.remove_switched_off_files(tmp_path, TEMPLATE, answers)
 
     assert remaining(tmp_path) == left
 
@@ -168,5 +153,5 @@ def test_switched_off_options_lose_their_files(
         ("", "no output"),
     ],
 )
-def test_a_failed_lock_is_explained_in_one_line(hook: ModuleType, stderr: str, reason: str) -> None:
-    assert hook.why_uv_failed(stderr) == reason
+def test_a_failed_lock_is_explained_in_one_line(stderr: str, reason: str) -> None:
+    assert locking.why_uv_failed(stderr) == reason
