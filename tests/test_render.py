@@ -15,6 +15,7 @@ import yaml
 
 import answers
 
+from .support.documentation import documentation, page
 from .support.environment import tool
 from .support.network import free_port
 from .support.nox_runs import nox_listing, run_nox
@@ -42,6 +43,7 @@ RENDER_CASES = {
     "python-3.14": {"python_min": "3.14"},
     "no-image": {"include_image": "no"},
     "no-kubernetes": {"include_kubernetes": "no"},
+    "resilience-tests": {"include_resilience_tests": "yes"},
     "coverage-100": {"coverage_threshold": "100"},
     "postgres-14": {"postgres_version": "14"},
     "name-with-spaces-and-capitals": {"project_name": "ACME Order Tracker"},
@@ -233,9 +235,10 @@ def test_kubernetes_can_be_switched_off_alone(tmp_path: Path) -> None:
     assert not (project / "deploy").exists()
     assert not (project / "tests" / "unit" / "test_deploy.py").exists()
     assert "kubernetes-validate" not in (project / "pyproject.toml").read_text(encoding="utf-8")
-    readme = (project / "README.md").read_text(encoding="utf-8")
-    assert "## Deploying to Kubernetes" not in readme
-    assert "network-policies" not in readme
+    text = documentation(project)
+    assert "## Deploying to Kubernetes" not in text
+    assert "network-policies" not in text
+    assert "## Container image" in page(project, "docs/deployment.md")
     assert (project / "Dockerfile").is_file()
 
 
@@ -329,7 +332,7 @@ def test_names_derive_from_the_project_name(
     assert project.name == folder
     assert (project / "src" / package / "app.py").is_file()
     assert load_toml(project / "pyproject.toml")["project"]["name"] == folder
-    assert f"python -m {package}\n" in (project / "README.md").read_text(encoding="utf-8")
+    assert f"python -m {package}\n" in page(project, "docs/operations.md")
 
 
 def test_free_text_answers_are_escaped(tmp_path: Path) -> None:

@@ -14,3 +14,15 @@ def case_names(results: Path, *, failed_only: bool = False) -> list[str]:
         for case in cases
         if not failed_only or case.find("failure") is not None
     ]
+
+
+def case_modules(results: Path) -> set[str]:
+    """The dotted names of the modules whose tests the report holds, none of them skipped."""
+    cases = list(ElementTree.parse(results).iter("testcase"))  # noqa: S314 (pytest's own report)
+    assert not [case for case in cases if case.find("skipped") is not None], "a test was skipped"
+    # pytest names a function's class after its module, a method's after the module's class.
+    classes = {case.get("classname", "") for case in cases}
+    return {
+        name if name.rpartition(".")[2].startswith("test_") else name.rpartition(".")[0]
+        for name in classes
+    }

@@ -28,7 +28,6 @@ from ..database import pytest_report_header as pytest_report_header
 from ..postgres_admin import CONNECT_TIMEOUT
 from ..settings import settings_for_tests
 from .app_client import app_client
-from .proxy import DatabaseProxy, database_proxy
 from .recording_opener import RecordingOpener
 
 # Every example is a real request to a real PostgreSQL: no per-example deadline, since
@@ -77,13 +76,6 @@ async def client(settings: Settings, empty_tasks_table: None) -> AsyncIterator[h
     """An HTTP client for the app, with its lifespan (pool, migrations) running."""
     async with app_client(create_app(settings)) as client:
         yield client
-
-
-@pytest.fixture
-async def proxy(database_url: str) -> AsyncIterator[DatabaseProxy]:
-    """A proxy between the app and the database, which the test can cut and restore."""
-    async with database_proxy(database_url) as proxy:
-        yield proxy
 
 
 @pytest.fixture

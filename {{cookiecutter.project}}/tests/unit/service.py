@@ -24,7 +24,3 @@ def app_with_fakes(
     app = create_app(settings, database=open_fake_database)
     app.dependency_overrides[get_task_repository] = lambda: repository
     return app
-
-
-# For the lesson's tests (test_main.py), which import an app rather than use a fixture.
-app = app_with_fakes(InMemoryTaskRepository())

@@ -18,11 +18,11 @@ import pytest
 
 from {{ cookiecutter.__package }}.app import create_app
 
-from ..settings import settings_for_tests
-from .app_client import app_client
+from ...settings import settings_for_tests
+from ..app_client import app_client
+from ..recording_opener import RecordingOpener
+from ..running_service import running_service
 from .proxy import DatabaseProxy
-from .recording_opener import RecordingOpener
-from .running_service import running_service
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("empty_tasks_table")]
 

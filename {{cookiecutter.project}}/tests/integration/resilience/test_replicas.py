@@ -20,10 +20,10 @@ import pytest
 
 from {{ cookiecutter.__package }}.migrate import load_migrations
 
-from ..settings import outside_the_project, service_environment
-from .database_urls import with_search_path
+from ...settings import outside_the_project, service_environment
+from ..database_urls import with_search_path
+from ..running_service import RunningService, running_replicas
 from .load_balancer import Answer, RoundRobin, round_robin
-from .running_service import RunningService, running_replicas
 
 pytestmark = pytest.mark.anyio
 

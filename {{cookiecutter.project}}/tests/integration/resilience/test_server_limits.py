@@ -22,7 +22,7 @@ import pytest
 
 from {{ cookiecutter.__package }}.limits import DRAIN_BYTES
 
-from .running_service import RunningService, running_service
+from ..running_service import RunningService, running_service
 
 pytestmark = pytest.mark.anyio
 

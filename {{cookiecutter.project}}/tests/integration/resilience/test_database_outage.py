@@ -23,11 +23,11 @@ from {{ cookiecutter.__package }} import database
 from {{ cookiecutter.__package }}.app import create_app
 from {{ cookiecutter.__package }}.settings import Settings
 
-from ..metrics_text import scraped_value
-from ..service_log import service_logging
-from ..settings import settings_for_tests
-from .app_client import app_client
-from .database_urls import with_server_setting
+from ...metrics_text import scraped_value
+from ...service_log import service_logging
+from ...settings import settings_for_tests
+from ..app_client import app_client
+from ..database_urls import with_server_setting
 from .proxy import DatabaseProxy
 
 pytestmark = pytest.mark.anyio

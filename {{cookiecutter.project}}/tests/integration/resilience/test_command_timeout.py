@@ -20,7 +20,7 @@ from {{ cookiecutter.__package }}.database import (
 )
 from {{ cookiecutter.__package }}.migrate import apply_migrations
 
-from ..settings import settings_for_tests
+from ...settings import settings_for_tests
 
 pytestmark = pytest.mark.anyio
 

@@ -13,8 +13,8 @@ import pytest
 from {{ cookiecutter.__package }}.app import create_app
 from {{ cookiecutter.__package }}.settings import Settings
 
-from ..settings import settings_for_tests
-from .app_client import app_client
+from ...settings import settings_for_tests
+from ..app_client import app_client
 
 pytestmark = pytest.mark.anyio
 
