@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from .support import dockerfile
+from .support.documentation import page
 from .support.environment import tool
 from .support.image import build_and_final
 from .support.junit import case_names
@@ -69,13 +70,13 @@ def test_final_stage_copies_only_the_environment_and_runs_unprivileged(project: 
     assert f"useradd --system --uid {user} " in final.last("RUN")
 
 
-def test_image_starts_the_command_the_readme_documents(project: Path) -> None:
+def test_image_starts_the_command_the_operations_page_documents(project: Path) -> None:
     _build, final = build_and_final(project)
     command = dockerfile.exec_form(final.last("CMD"))
-    readme = (project / "README.md").read_text(encoding="utf-8")
+    operations = page(project, "docs/operations.md")
 
     assert command == ["python", "-m", DEFAULT_PACKAGE]
-    assert f"\n$ {shlex.join(command)}\n" in readme
+    assert f"\n$ {shlex.join(command)}\n" in operations
 
 
 def test_healthcheck_asks_for_health_with_python_not_curl(project: Path) -> None:

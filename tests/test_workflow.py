@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from .support import workflow
+from .support.documentation import documentation, page
 from .support.environment import tool
 from .support.nox_runs import nox_listing, nox_sessions
 from .support.template import DEFAULTS, TEMPLATE, render
@@ -341,18 +342,22 @@ def test_dependabot_watches_every_ecosystem_the_project_has(rendered: Rendered) 
 def test_image_files_and_task_go_with_the_image(rendered: Rendered) -> None:
     tasks = ast.parse((rendered.project / "tasks.py").read_text(encoding="utf-8"))
     task_names = {node.name for node in tasks.body if isinstance(node, ast.FunctionDef)}
-    readme = (rendered.project / "README.md").read_text(encoding="utf-8")
+    text = documentation(rendered.project)
+    deployment = page(rendered.project, "docs/deployment.md")
 
     for path in ("Dockerfile", ".dockerignore"):
         assert (rendered.project / path).exists() is rendered.include_image, path
     assert ("image" in task_names) is rendered.include_image
     assert {"dev", "db", "migrate", "ci"} <= task_names
     # CI's PostgreSQL has a Dockerfile of its own (for Dependabot), image or not.
-    mentions_docker = "docker" in readme.lower().replace(".github/postgres/dockerfile", "")
+    mentions_docker = "docker" in text.lower().replace(".github/postgres/dockerfile", "")
     assert mentions_docker is rendered.include_image
     # The Kubernetes manifests run the image: they go with it (and their own answer).
     assert (rendered.project / "deploy").exists() is rendered.include_image
-    assert ("## Deploying to Kubernetes" in readme) is rendered.include_image
+    # So does the page on the image and on deploying it.
+    assert bool(deployment.strip()) is rendered.include_image
+    assert ("## Deploying to Kubernetes" in deployment) is rendered.include_image
+    assert ("## Deploying to Kubernetes" in text) is rendered.include_image
 
 
 def test_template_workflow_calls_the_templates_default_sessions() -> None:
