@@ -119,11 +119,17 @@ def test_every_request_body_is_a_typed_model_without_the_read_only_fields(
     assert not wrong, wrong
 
 
+@pytest.fixture
+def client(service: RunningService, client_package: ModuleType) -> Iterator[Any]:
+    """The generated client of the running service, its connections closed afterwards."""
+    with client_package.Client(base_url=service.url, raise_on_unexpected_status=True) as client:
+        yield client
+
+
 def test_every_operation_works_through_the_generated_client(
-    service: RunningService, document: dict[str, Any], client_package: ModuleType
+    document: dict[str, Any], client_package: ModuleType, client: Any
 ) -> None:
     models = importlib.import_module(f"{PACKAGE}.models")
-    client = client_package.Client(base_url=service.url, raise_on_unexpected_status=True)
     api = {key: api_module(operation) for key, operation in operations(document).items()}
     called = set()
 
