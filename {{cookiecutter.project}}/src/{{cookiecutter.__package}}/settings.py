@@ -118,6 +118,12 @@ class Settings(BaseSettings):
             return [address.strip() for address in value.split(",") if address.strip()]
         return value
 
+    @field_validator("metrics_port", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """An empty METRICS_PORT, as .env.example writes it, leaves /metrics on PORT."""
+        return None if value == "" else value
+
     @field_validator("trusted_proxies")
     @classmethod
     def _addresses_or_networks(cls, addresses: list[str]) -> list[str]:

@@ -93,6 +93,12 @@ def test_by_default_no_proxy_is_trusted_and_no_docs_are_served() -> None:
     assert settings.serve_docs is False
 
 
+def test_an_empty_metrics_port_leaves_the_metrics_on_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("METRICS_PORT", "")  # as .env.example has it
+
+    assert settings_for_tests(database_url="postgresql://db/tasks").metrics_port is None
+
+
 def test_pool_minimum_cannot_exceed_maximum() -> None:
     with pytest.raises(ValidationError, match="DB_POOL_MIN_SIZE must not exceed DB_POOL_MAX_SIZE"):
         settings_for_tests(
