@@ -59,7 +59,7 @@ PROJECT_PATTERN = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
 GITHUB_OWNER_PATTERN = re.compile(r"[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}")
 # Long enough for any real name, short enough that the generated code's longest line that
 # holds it (an import of the package) stays within ruff's 100 characters.
-MAX_PROJECT_LENGTH = 40
+MAX_PROJECT_LENGTH = 35
 # The project name and the description go into the code as string literals, on lines of
 # their own: `API_TITLE = "..."` and `        description="...",` (app.py).
 MAX_TITLE_LITERAL = 100 - len("API_TITLE = ")

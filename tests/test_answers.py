@@ -43,7 +43,7 @@ REFUSED = {
     "slash": ({"project": "a/b/c"}, "is not a valid project slug"),
     "absolute-path": ({"project": "/srv/x"}, "is not a valid project slug"),
     "parent-folder": ({"project": "../x"}, "is not a valid project slug"),
-    "too-long-project": ({"project": "a" * 300}, "is longer than 40 characters"),
+    "too-long-project": ({"project": "a" * 300}, "is longer than 35 characters"),
     "keyword": ({"project": "class"}, "which is a Python keyword"),
     "soft-keyword": ({"project": "match"}, "which is a Python keyword"),
     "stdlib": ({"project": "json"}, "which shadows the standard library module"),

@@ -45,7 +45,7 @@ def test_a_node_id_runs_that_test_alone_and_one_that_matches_nothing_fails(
 
 def test_fix_applies_ruffs_fixes_and_formatting(tmp_path: Path) -> None:
     project = render(tmp_path, python_min=PYTHON)
-    models = project / "src" / DEFAULT_PACKAGE / "models.py"
+    models = project / "src" / DEFAULT_PACKAGE / "tasks" / "schemas.py"
     original = models.read_text(encoding="utf-8")
     models.write_text(UNUSED_IMPORT + original.replace(" = ", "  =  ", 1), encoding="utf-8")
 
@@ -74,7 +74,7 @@ def test_the_git_hooks_refuse_a_lint_error_and_let_a_clean_commit_through(
         check=False,
     )
     assert installed.returncode == 0, installed.stdout + installed.stderr
-    models = project / "src" / DEFAULT_PACKAGE / "models.py"
+    models = project / "src" / DEFAULT_PACKAGE / "tasks" / "schemas.py"
 
     def commit(message: str) -> subprocess.CompletedProcess[str]:
         git(project, "add", "-A")

@@ -105,6 +105,7 @@ OPTION_FILES = [
     "Dockerfile",
     "README.md",
     "deploy/deployment.yaml",
+    "docs/deployment.md",
     "tests/image/test_image.py",
     "tests/integration/resilience/test_shutdown.py",
     "tests/unit/test_deploy.py",
@@ -125,7 +126,13 @@ def remaining(project: Path) -> list[str]:
             True,
             False,
             False,
-            [".dockerignore", "Dockerfile", "README.md", "tests/image/test_image.py"],
+            [
+                ".dockerignore",
+                "Dockerfile",
+                "README.md",
+                "docs/deployment.md",
+                "tests/image/test_image.py",
+            ],
         ),
         # The manifests run the image: without it there are none, whatever the other says.
         (False, True, False, ["README.md"]),

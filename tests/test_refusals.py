@@ -40,7 +40,7 @@ def assert_nothing_in(folder: Path) -> None:
     [
         ({"project": "a/b/c"}, "project 'a/b/c' is not a valid project slug"),
         ({"project": "../escaped"}, "project '../escaped' is not a valid project slug"),
-        ({"project": "x" * 300}, "is longer than 40 characters"),
+        ({"project": "x" * 300}, "is longer than 35 characters"),
         ({"author_email": "nope"}, "author_email 'nope' is not an e-mail address"),
         ({"project": "tests"}, "the project's own test package"),
         # Refused before cookiecutter evaluates them: none becomes 49, a traceback or a dump.

@@ -91,10 +91,19 @@ def test_default_project_has_the_promised_layout(default_project: Path) -> None:
         "tests/integration",
     ]:
         assert (default_project / expected).exists(), expected
-    for module in ["app", "settings", "database", "migrate", "models", "repository"]:
+    # The app and its settings; the task resource in a package of its own; the platform.
+    for module in [
+        "app",
+        "settings",
+        "tasks/router",
+        "tasks/schemas",
+        "tasks/repository",
+        "tasks/errors",
+        "core/database",
+        "core/migrate",
+    ]:
         assert (package / f"{module}.py").is_file(), module
-    assert (package / "routes" / "tasks.py").is_file()
-    assert (package / "migrations" / "0001_create_tasks.sql").is_file()
+    assert (package / "core" / "migrations" / "0001_create_tasks.sql").is_file()
     assert sorted(path.name for path in (default_project / "deploy").iterdir()) == [
         "deployment.yaml",
         "horizontal-pod-autoscaler.yaml",

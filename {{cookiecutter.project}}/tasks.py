@@ -64,7 +64,7 @@ def db(c: Context, stop: bool = False) -> None:
 @task
 def migrate(c: Context) -> None:
     """Apply pending migrations to DATABASE_URL (or the embedded database)."""
-    c.run(f"{sys.executable} -m {PACKAGE}.migrate", env={"DATABASE_URL": database_url()})
+    c.run(f"{sys.executable} -m {PACKAGE} migrate", env={"DATABASE_URL": database_url()})
 
 
 @task

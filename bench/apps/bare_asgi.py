@@ -11,8 +11,8 @@ from typing import Any
 import orjson
 from peer_log import settings, with_request_log
 from starlette.types import Receive, Scope, Send
-from task_service.database import create_pool
-from task_service.repository import INSERT_TASK, SELECT_TASK
+from task_service.core.database import create_pool
+from task_service.tasks.repository import INSERT_TASK, SELECT_TASK
 
 JSON_HEADERS = [(b"content-type", b"application/json")]
 HEALTHY = orjson.dumps({"status": "ok"})

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from task_service import serve
+from task_service.core import serve
 
 if __name__ == "__main__":
     serve.APP = sys.argv[1]

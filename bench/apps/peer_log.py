@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import structlog
 from starlette.types import ASGIApp
-from task_service.logs import configure_logging
-from task_service.observe import ObserveRequests
+from task_service.core.logs import configure_logging
+from task_service.core.observe import ObserveRequests
 from task_service.settings import Settings, get_settings
 
 

@@ -12,8 +12,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, HTTPException, Request
 from peer_log import settings, with_request_log
 from pydantic import BaseModel, Field
-from task_service.database import create_pool
-from task_service.repository import INSERT_TASK, SELECT_TASK
+from task_service.core.database import create_pool
+from task_service.tasks.repository import INSERT_TASK, SELECT_TASK
 
 
 class NewTask(BaseModel):

@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 import structlog
 
-from {{ cookiecutter.__package }}.log_output import (
+from {{ cookiecutter.__package }}.core.log_output import (
     BatchedLineWriter,
     BatchedLineWriterFactory,
 )
-from {{ cookiecutter.__package }}.logs import LogFormat, configure_logging
+from {{ cookiecutter.__package }}.core.logs import LogFormat, configure_logging
 from {{ cookiecutter.__package }}.settings import Settings
 
 # Loggers configure_logging sets up, besides the root.

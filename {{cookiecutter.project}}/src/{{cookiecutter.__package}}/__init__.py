@@ -1,1 +1,1 @@
-"""The service: app factory, settings, database access, models and routes."""
+"""The service: its resources (tasks/), the platform they run on (core/), and the app."""

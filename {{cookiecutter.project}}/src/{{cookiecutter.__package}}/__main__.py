@@ -1,8 +1,14 @@
-"""Check the settings and the database, then serve (serve.py).
+"""The service's command line: `python -m {{ cookiecutter.__package }}` serves the app.
 
-`python -m {{ cookiecutter.__package }}`
+`python -m {{ cookiecutter.__package }} migrate` applies the migrations instead. Both
+check the settings and the database first, and fail in one line (core/serve.py).
 """
 
-from .serve import main
+import sys
 
-main()
+from .core import migrate, serve
+
+if sys.argv[1:2] == ["migrate"]:
+    migrate.main()
+else:
+    serve.main()

@@ -15,18 +15,20 @@ import structlog
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
-from .database import Database, open_database
-from .error_handlers import EXCEPTION_HANDLERS
-from .limits import BodySizeLimit, BodyTimeout, ConcurrencyLimit, ForwardedHeaders
-from .metrics import Metrics
-from .metrics_port import serving_metrics
-from .migrate import apply_migrations
-from .observe import ObserveRequests
-from .openapi import problem_responses, with_problem_schemas, with_request_ids
-from .routes import health, tasks
-from .routes.docs import docs_router
-from .routes.metrics import metrics_router
+from .core.database import Database, open_database
+from .core.error_handlers import exception_handlers
+from .core.limits import BodySizeLimit, BodyTimeout, ConcurrencyLimit, ForwardedHeaders
+from .core.metrics import Metrics
+from .core.metrics_port import serving_metrics
+from .core.migrate import apply_migrations
+from .core.observe import ObserveRequests
+from .core.openapi import problem_responses, with_problem_schemas, with_request_ids
+from .core.routes import health
+from .core.routes.docs import docs_router
+from .core.routes.metrics import metrics_router
 from .settings import Settings
+from .tasks import errors as task_errors
+from .tasks import router as tasks
 
 API_TITLE = {{ cookiecutter.project_name | python_string }}
 
@@ -95,12 +97,12 @@ def create_app(settings: Settings, *, database: OpenDatabase = open_database) ->
         title=API_TITLE,
         description={{ cookiecutter.description | python_string }},
         lifespan=lifespan,
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers=exception_handlers(bad_requests=[task_errors.TITLE_REQUIRED]),
         # Any route may fail unexpectedly; the 500 is a problem like every other error.
         responses=problem_responses(500),
         # Paths are exact: `/tasks/` is a 404 like any other unknown path, not a redirect.
         redirect_slashes=False,
-        # Off, or served by routes.docs, whose pages escape the title.
+        # Off, or served by core/routes/docs.py, whose pages escape the title.
         docs_url=None,
         redoc_url=None,
     )

@@ -6,7 +6,7 @@ its own logging here, before the app that logs is built.
 """
 
 from .app import create_app
-from .logs import configure_logging
+from .core.logs import configure_logging
 from .settings import get_settings
 
 configure_logging(get_settings())

@@ -20,7 +20,7 @@ import hypothesis
 import pytest
 
 from {{ cookiecutter.__package }}.app import create_app
-from {{ cookiecutter.__package }}.migrate import apply_migrations
+from {{ cookiecutter.__package }}.core.migrate import apply_migrations
 from {{ cookiecutter.__package }}.settings import Settings
 
 from ..database import pytest_configure as pytest_configure

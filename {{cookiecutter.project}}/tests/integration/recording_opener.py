@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from {{ cookiecutter.__package }}.database import Database, open_database
+from {{ cookiecutter.__package }}.core.database import Database, open_database
 from {{ cookiecutter.__package }}.settings import Settings
 
 

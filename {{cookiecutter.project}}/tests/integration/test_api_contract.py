@@ -18,8 +18,8 @@ import asyncpg
 import schemathesis
 from hypothesis import settings
 
+from {{ cookiecutter.__package }}.core.migrate import apply_migrations
 from {{ cookiecutter.__package }}.main import app
-from {{ cookiecutter.__package }}.migrate import apply_migrations
 
 # The app as it runs, on the test database (conftest.py); Schemathesis sends it requests
 # in-process, and starts its lifespan with the first one.

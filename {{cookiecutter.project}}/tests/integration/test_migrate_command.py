@@ -1,13 +1,13 @@
 """The migrate command applies what is pending and says so.
 
-`python -m {{ cookiecutter.__package }}.migrate`
+`python -m {{ cookiecutter.__package }} migrate`
 """
 
 from __future__ import annotations
 
 import pytest
 
-from {{ cookiecutter.__package }} import migrate
+from {{ cookiecutter.__package }}.core import migrate
 
 pytestmark = pytest.mark.anyio
 

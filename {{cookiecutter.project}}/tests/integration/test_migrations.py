@@ -15,7 +15,7 @@ import pytest
 
 from {{ cookiecutter.__package }} import app as app_module
 from {{ cookiecutter.__package }}.app import create_app
-from {{ cookiecutter.__package }}.migrate import (
+from {{ cookiecutter.__package }}.core.migrate import (
     Migration,
     MigrationError,
     apply_migrations,

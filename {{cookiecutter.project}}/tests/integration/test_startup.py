@@ -19,8 +19,8 @@ import anyio
 import asyncpg
 import pytest
 
-from {{ cookiecutter.__package }} import serve
-from {{ cookiecutter.__package }}.migrate import apply_migrations, load_migrations
+from {{ cookiecutter.__package }}.core import serve
+from {{ cookiecutter.__package }}.core.migrate import apply_migrations, load_migrations
 
 from ..settings import outside_the_project, service_environment
 from .running_service import free_port

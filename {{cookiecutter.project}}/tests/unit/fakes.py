@@ -6,14 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
-from {{ cookiecutter.__package }}.database import (
+from {{ cookiecutter.__package }}.core.database import (
     BorrowedConnection,
     Database,
     DatabaseUnavailableError,
     PoolSizes,
 )
-from {{ cookiecutter.__package }}.models import Task, TaskCreate, TaskUpdate
 from {{ cookiecutter.__package }}.settings import Settings
+from {{ cookiecutter.__package }}.tasks.schemas import Task, TaskCreate, TaskUpdate
 
 
 class InMemoryTaskRepository:

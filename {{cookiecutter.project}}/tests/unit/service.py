@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from {{ cookiecutter.__package }}.app import create_app
-from {{ cookiecutter.__package }}.dependencies import get_task_repository
 from {{ cookiecutter.__package }}.settings import Settings
+from {{ cookiecutter.__package }}.tasks.repository import get_task_repository
 
 from ..settings import settings_for_tests
 from .fakes import InMemoryTaskRepository, open_fake_database

@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from {{ cookiecutter.__package }}.database import Database, DatabaseUnavailableError
+from {{ cookiecutter.__package }}.core.database import Database, DatabaseUnavailableError
 
 
 class LendingPool:

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from {{ cookiecutter.__package }}.app import create_app
-from {{ cookiecutter.__package }}.serve import SHUTDOWN_SLACK_SECONDS
+from {{ cookiecutter.__package }}.core.serve import SHUTDOWN_SLACK_SECONDS
 from {{ cookiecutter.__package }}.settings import Settings
 
 from .service import UNIT_SETTINGS
@@ -24,7 +24,7 @@ from .service import UNIT_SETTINGS
 PROJECT = Path(__file__).parents[2]
 DEPLOY = PROJECT / "deploy"
 IMAGE_USER = re.compile(r"^USER (?P<uid>\d+)$", re.MULTILINE)
-MIGRATE_COMMAND = ["python", "-m", "{{ cookiecutter.__package }}.migrate"]
+MIGRATE_COMMAND = ["python", "-m", "{{ cookiecutter.__package }}", "migrate"]
 DATABASE_SECRET = {
     "name": "{{ cookiecutter.project }}-database",
     "key": "DATABASE_URL",
@@ -185,9 +185,12 @@ def test_the_pods_spread_over_nodes_and_zones_and_still_run_on_one_node() -> Non
         assert each["matchLabelKeys"] == ["pod-template-hash"]
 
 
-def test_the_readme_states_the_kubernetes_version_lint_validates_against() -> None:
+def test_the_docs_state_the_kubernetes_version_lint_validates_against() -> None:
     validated = VALIDATED_VERSION.search((PROJECT / "noxfile.py").read_text(encoding="utf-8"))
-    stated = STATED_VERSION.findall((PROJECT / "README.md").read_text(encoding="utf-8"))
+    stated = {
+        name: STATED_VERSION.findall((PROJECT / name).read_text(encoding="utf-8"))
+        for name in ("README.md", "docs/deployment.md")
+    }
 
     assert validated is not None
-    assert stated == [validated["minor"]]
+    assert stated == {name: [validated["minor"]] for name in stated}

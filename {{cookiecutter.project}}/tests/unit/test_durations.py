@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from {{ cookiecutter.__package }}.durations import milliseconds
+from {{ cookiecutter.__package }}.core.durations import milliseconds
 
 
 @pytest.mark.parametrize(

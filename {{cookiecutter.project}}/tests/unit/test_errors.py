@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.__package }}.dependencies import get_task_repository
+from {{ cookiecutter.__package }}.tasks.repository import get_task_repository
 
 
 class BrokenRepository:

@@ -7,7 +7,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.__package }}.app import create_app
-from {{ cookiecutter.__package }}.dependencies import get_database, get_task_repository
+from {{ cookiecutter.__package }}.core.dependencies import get_database
+from {{ cookiecutter.__package }}.tasks.repository import get_task_repository
 
 from .fakes import FakeDatabase
 from .service import UNIT_SETTINGS

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from starlette.exceptions import HTTPException
 from starlette.types import Message, Receive, Scope, Send
 
-from {{ cookiecutter.__package }} import limits
-from {{ cookiecutter.__package }}.limits import BodySizeLimit
-from {{ cookiecutter.__package }}.routes.docs import docs_router
+from {{ cookiecutter.__package }}.core import limits
+from {{ cookiecutter.__package }}.core.limits import BodySizeLimit
+from {{ cookiecutter.__package }}.core.routes.docs import docs_router
 from {{ cookiecutter.__package }}.settings import DEFAULT_MAX_REQUEST_BODY_BYTES
 
 from .fakes import InMemoryTaskRepository

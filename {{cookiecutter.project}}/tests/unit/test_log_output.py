@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from {{ cookiecutter.__package }}.log_output import MAX_WAITING_LINES, BatchedLineWriter
+from {{ cookiecutter.__package }}.core.log_output import MAX_WAITING_LINES, BatchedLineWriter
 
 
 class CountingStream(io.BytesIO):

@@ -12,7 +12,7 @@ from prometheus_client import CollectorRegistry, Counter
 from prometheus_client.registry import Collector
 
 from {{ cookiecutter.__package }} import app as app_module
-from {{ cookiecutter.__package }}.metrics_port import serving_metrics
+from {{ cookiecutter.__package }}.core.metrics_port import serving_metrics
 
 from ..metrics_text import PROMETHEUS_TEXT, samples, value
 from .fakes import InMemoryTaskRepository

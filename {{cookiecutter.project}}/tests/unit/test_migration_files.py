@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.__package }}.migrate import MigrationError, load_migrations
+from {{ cookiecutter.__package }}.core.migrate import MigrationError, load_migrations
 
 
 def test_shipped_migrations_start_with_the_tasks_table() -> None:

@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 from pydantic import SecretStr
 
-from {{ cookiecutter.__package }} import migrate, serve
+from {{ cookiecutter.__package }}.core import migrate, serve
 from {{ cookiecutter.__package }}.settings import Settings
 
 from .service import UNIT_SETTINGS

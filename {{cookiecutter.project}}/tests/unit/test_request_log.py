@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.__package }}.dependencies import get_task_repository
+from {{ cookiecutter.__package }}.tasks.repository import get_task_repository
 
 from ..service_log import service_logging
 from .fakes import InMemoryTaskRepository

@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 from granian.constants import HTTPModes
 
-from {{ cookiecutter.__package }} import serve
+from {{ cookiecutter.__package }}.core import serve
 
 from .service import UNIT_SETTINGS
 
@@ -37,7 +37,7 @@ def test_granian_serves_the_app_with_the_settings_limits(
     serve.serve(UNIT_SETTINGS.model_copy(update={"http_header_timeout": 2.5}), reload=reload)
 
     recorder = RecordingServer.configured
-    assert recorder["target"] == "{{ cookiecutter.__package }}.serve:worker_app"
+    assert recorder["target"] == "{{ cookiecutter.__package }}.core.serve:worker_app"
     assert recorder["factory"] is True
     assert recorder["respawn_failed_workers"] is True
     assert recorder["http"] == HTTPModes.http1

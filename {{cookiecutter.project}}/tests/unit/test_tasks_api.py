@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.__package }}.models import TITLE_MAX_LENGTH
-from {{ cookiecutter.__package }}.problems import MAX_REPORTED_PROBLEMS
+from {{ cookiecutter.__package }}.core.problems import MAX_REPORTED_PROBLEMS
+from {{ cookiecutter.__package }}.tasks.schemas import TITLE_MAX_LENGTH
 
 from .fakes import InMemoryTaskRepository
 

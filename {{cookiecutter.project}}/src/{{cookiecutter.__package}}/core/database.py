@@ -11,8 +11,8 @@ from typing import NamedTuple
 
 import asyncpg
 
+from ..settings import Settings
 from .durations import milliseconds
-from .settings import Settings
 
 logger = logging.getLogger(__name__)
 

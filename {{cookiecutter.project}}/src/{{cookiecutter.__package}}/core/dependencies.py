@@ -1,6 +1,6 @@
-"""FastAPI dependencies that hand the lifespan's database to routes.
+"""The FastAPI dependency that hands the lifespan's database to routes.
 
-They are coroutines on purpose: FastAPI runs a plain `def` dependency in a worker thread,
+A coroutine on purpose: FastAPI runs a plain `def` dependency in a worker thread,
 a hop through the thread pool on every request for what is an attribute lookup.
 """
 
@@ -11,7 +11,6 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from .database import Database
-from .repository import PostgresTaskRepository, TaskRepository
 
 
 class LifespanNotRunError(RuntimeError):
@@ -21,7 +20,8 @@ class LifespanNotRunError(RuntimeError):
         """Say how to start the app properly."""
         super().__init__(
             "the service has no database because its lifespan did not run: start it with "
-            f"`python -m {__package__}`, or in tests use `with TestClient(app) as client:`"
+            "`python -m {{ cookiecutter.__package }}`, or in tests use "
+            "`with TestClient(app) as client:`"
         )
 
 
@@ -35,16 +35,3 @@ async def get_database(request: Request) -> Database:
 
 
 DatabaseDep = Annotated[Database, Depends(get_database)]
-
-
-async def get_task_repository(database: DatabaseDep) -> TaskRepository:
-    """Return the task repository routes use, on the database `get_database` gives.
-
-    Tests override either dependency: this one, to replace the repository; `get_database`,
-    to give it another database. FastAPI solves `get_database` once per request, however
-    many dependencies ask for it.
-    """
-    return PostgresTaskRepository(database)
-
-
-TaskRepositoryDep = Annotated[TaskRepository, Depends(get_task_repository)]

@@ -1,6 +1,6 @@
 """Turn every error into a problem details response (problems.py), app-wide.
 
-- A missing or blank title is a 400, whatever else is wrong; other invalid input a 422.
+- Invalid input is a 422, unless a resource's rule makes its problem a 400 (tasks/errors.py).
 - Unknown paths are 404s; a method a path does not serve is a 405 that lists, in `Allow`,
   every method the path does serve.
 - A database that cannot answer is a 503 with `Retry-After`.
@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request, Response, status
@@ -18,13 +19,11 @@ from starlette.exceptions import HTTPException
 
 from .database import DatabaseUnavailableError
 from .dependencies import LifespanNotRunError
-from .models import BLANK_TITLE
 from .problems import MAX_REPORTED_PROBLEMS, InputProblem, echoed, problem_response
 from .routing import matching_routes
 
 RETRY_AFTER_SECONDS = 5
-TITLE_LOCATION = ("body", "title")
-TITLE_PROBLEMS = {"missing", BLANK_TITLE}
+ExceptionHandler = Callable[[Request, Any], Coroutine[Any, Any, Response]]
 # Why FastAPI's JSON parsing gave up on a body, by the error it raised (its 400's cause).
 UNREADABLE_BODIES: dict[type[BaseException], str] = {
     UnicodeDecodeError: "the body is not UTF-8 encoded JSON",
@@ -45,28 +44,39 @@ def input_problems(errors: Sequence[Any]) -> list[InputProblem]:
     ]
 
 
-def is_title_problem(error: dict[str, Any]) -> bool:
-    """Whether the error says the title is missing or blank."""
-    return tuple(error["loc"]) == TITLE_LOCATION and error["type"] in TITLE_PROBLEMS
+@dataclass(frozen=True)
+class BadRequestRule:
+    """Validation errors a resource answers with 400 rather than 422, and what the 400 says."""
+
+    applies: Callable[[dict[str, Any]], bool]
+    detail: str
 
 
-async def invalid_request(request: Request, error: RequestValidationError) -> Response:
-    """Answer 400 when the title is missing or blank, else 422; list the problems either way.
+def validation_handler(rules: Sequence[BadRequestRule]) -> ExceptionHandler:
+    """Answer invalid input with 422, or 400 when a rule applies; list the problems either way.
 
-    A title problem comes first in the list, so that the cut to MAX_REPORTED_PROBLEMS keeps it.
+    The errors a rule applies to come first in the list, so that the cut to
+    MAX_REPORTED_PROBLEMS keeps them.
     """
-    errors = sorted(error.errors(), key=lambda problem: not is_title_problem(problem))
-    if errors and is_title_problem(errors[0]):
+
+    def rule_for(error: dict[str, Any]) -> BadRequestRule | None:
+        return next((rule for rule in rules if rule.applies(error)), None)
+
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+        errors = sorted(error.errors(), key=lambda problem: rule_for(problem) is None)
+        if errors and (rule := rule_for(errors[0])):
+            return problem_response(
+                status.HTTP_400_BAD_REQUEST,
+                f"{rule.detail}: {see_errors(errors)}",
+                errors=input_problems(errors),
+            )
         return problem_response(
-            status.HTTP_400_BAD_REQUEST,
-            f"title is required and must contain a visible character: {see_errors(errors)}",
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"the request is not valid: {see_errors(errors)}",
             errors=input_problems(errors),
         )
-    return problem_response(
-        status.HTTP_422_UNPROCESSABLE_CONTENT,
-        f"the request is not valid: {see_errors(errors)}",
-        errors=input_problems(errors),
-    )
+
+    return invalid_request
 
 
 def see_errors(errors: Sequence[Any]) -> str:
@@ -133,12 +143,14 @@ async def unexpected_error(request: Request, error: Exception) -> Response:
     )
 
 
-ExceptionHandler = Callable[[Request, Any], Coroutine[Any, Any, Response]]
-
-EXCEPTION_HANDLERS: dict[int | type[Exception], ExceptionHandler] = {
-    RequestValidationError: invalid_request,
-    HTTPException: http_error,
-    DatabaseUnavailableError: database_unavailable,
-    LifespanNotRunError: lifespan_not_run,
-    Exception: unexpected_error,
-}
+def exception_handlers(
+    bad_requests: Sequence[BadRequestRule],
+) -> dict[int | type[Exception], ExceptionHandler]:
+    """The app's handlers, by exception: each answers a problem; `bad_requests` make 400s."""
+    return {
+        RequestValidationError: validation_handler(bad_requests),
+        HTTPException: http_error,
+        DatabaseUnavailableError: database_unavailable,
+        LifespanNotRunError: lifespan_not_run,
+        Exception: unexpected_error,
+    }

@@ -26,8 +26,8 @@ import orjson
 import structlog
 from structlog.typing import EventDict, Processor
 
+from ..settings import Settings
 from .log_output import BatchedLineWriterFactory
-from .settings import Settings
 
 LogFormat = Literal["json", "console"]
 

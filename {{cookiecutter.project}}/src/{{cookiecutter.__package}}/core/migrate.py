@@ -3,7 +3,7 @@
 Several service instances may start at once: a transaction-scoped PostgreSQL advisory
 lock lets one of them apply a pending migration while the others wait, then find it done.
 To apply them without starting the service:
-`python -m {{ cookiecutter.__package }}.migrate`.
+`python -m {{ cookiecutter.__package }} migrate`.
 It fails as the start does, in one line.
 """
 
@@ -19,8 +19,8 @@ from importlib.resources.abc import Traversable
 
 import asyncpg
 
+from ..settings import get_settings
 from .durations import milliseconds
-from .settings import get_settings
 
 # Any fixed 64-bit number works; it only has to be the same for every instance.
 MIGRATION_LOCK_ID = 0x7A5C_0001
@@ -171,7 +171,3 @@ def main() -> None:
     except StartupError as error:
         sys.exit(f"error: {error}")
     report(applied)
-
-
-if __name__ == "__main__":
-    main()

@@ -32,16 +32,16 @@ from granian.log import LogLevels
 from pydantic import ValidationError
 from starlette.types import ASGIApp
 
+from ..settings import Settings
 from .database import UNAVAILABLE_ERRORS, server_settings
 from .logs import configure_logging, standard_logging_config
 from .migrate import Migration, MigrationError, apply_migrations
-from .settings import Settings
 
 # What each worker serves: the app, built in the worker by worker_app below.
-APP = "{{ cookiecutter.__package }}.serve:worker_app"
+APP = "{{ cookiecutter.__package }}.core.serve:worker_app"
 # How often a worker checks that the server's main process still runs.
 ORPHAN_CHECK_SECONDS = 1.0
-SOURCE = Path(__file__).parent
+SOURCE = Path(__file__).parents[1]  # the whole package
 # What can go wrong while connecting to the database and migrating it.
 DATABASE_ERRORS: tuple[type[BaseException], ...] = (
     *UNAVAILABLE_ERRORS,
@@ -185,7 +185,7 @@ def worker_app() -> ASGIApp:
     parent = os.getppid()
     threading.Thread(target=stop_when_orphaned, args=(parent,), daemon=True).start()
     # Imported in the worker only: main.py builds the app from settings main() checks first.
-    from .main import app
+    from ..main import app
 
     return app
 
@@ -226,7 +226,10 @@ def serve(settings: Settings, *, reload: bool = False) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Check the settings, the database and the port, then serve; else exit 1 with one line."""
-    parser = argparse.ArgumentParser(prog=f"python -m {__package__}", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m {{ cookiecutter.__package }}",
+        description=__doc__,
+    )
     parser.add_argument("--reload", action="store_true", help="restart when the source changes")
     arguments = parser.parse_args(argv)
     try:

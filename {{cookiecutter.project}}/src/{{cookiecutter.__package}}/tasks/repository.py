@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Annotated, Protocol
 
 import asyncpg
+from fastapi import Depends
 
-from .database import Database
-from .models import Task, TaskCreate, TaskUpdate
+from ..core.database import Database
+from ..core.dependencies import DatabaseDep
+from .schemas import Task, TaskCreate, TaskUpdate
 
 INSERT_TASK = """
 INSERT INTO tasks (title, completed) VALUES ($1, $2)
@@ -92,3 +94,15 @@ class PostgresTaskRepository:
         async with self.database.connection() as connection:
             deleted_id = await connection.fetchval(DELETE_TASK, task_id)
         return deleted_id is not None
+
+
+async def get_task_repository(database: DatabaseDep) -> TaskRepository:
+    """The task repository routes use, on the lifespan's database.
+
+    Tests override it to replace the repository, or `get_database` to give it another
+    database.
+    """
+    return PostgresTaskRepository(database)
+
+
+TaskRepositoryDep = Annotated[TaskRepository, Depends(get_task_repository)]

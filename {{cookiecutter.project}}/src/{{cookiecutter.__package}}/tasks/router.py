@@ -9,9 +9,10 @@ from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
-from .. import openapi
-from ..dependencies import TaskRepositoryDep
-from ..models import Task, TaskCreate, TaskUpdate
+from ..core import openapi
+from .errors import PROBLEM_DESCRIPTIONS
+from .repository import TaskRepositoryDep
+from .schemas import Task, TaskCreate, TaskUpdate
 
 # Ids are PostgreSQL bigints; anything outside that range cannot name a task.
 MAX_TASK_ID = 2**63 - 1
@@ -57,16 +58,10 @@ CREATED: openapi.Responses = {
     }
 }
 
-# The error statuses only the task routes answer, and what each means for them.
-TASK_PROBLEMS = {
-    400: "The title is missing or blank; `errors` lists that and anything else wrong",
-    404: "No task has that id",
-}
-
 
 def problem_responses(*statuses: int) -> openapi.Responses:
-    """The OpenAPI responses of these error statuses, the task routes' own described here."""
-    return openapi.problem_responses(*statuses, descriptions=TASK_PROBLEMS)
+    """The OpenAPI responses of these error statuses, the task routes' own described (errors.py)."""
+    return openapi.problem_responses(*statuses, descriptions=PROBLEM_DESCRIPTIONS)
 
 
 router = APIRouter(prefix="/tasks", tags=["tasks"], responses=problem_responses(422, 503))

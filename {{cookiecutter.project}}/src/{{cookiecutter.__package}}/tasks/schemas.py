@@ -20,7 +20,7 @@ from pydantic_core import PydanticCustomError
 
 # Mirrored by the CHECK constraint of the tasks table (migrations/0001_create_tasks.sql).
 TITLE_MAX_LENGTH = 200
-# The error types of the title problems that make a 400 rather than a 422 (error_handlers).
+# The error types of the title problems that make a 400 rather than a 422 (errors.py).
 BLANK_TITLE = "blank"
 NUL_IN_TITLE = "nul_character"
 

@@ -13,12 +13,12 @@ import anyio
 import asyncpg
 import pytest
 
-from {{ cookiecutter.__package }}.database import (
+from {{ cookiecutter.__package }}.core.database import (
     Database,
     DatabaseUnavailableError,
     open_database,
 )
-from {{ cookiecutter.__package }}.migrate import apply_migrations
+from {{ cookiecutter.__package }}.core.migrate import apply_migrations
 
 from ...settings import settings_for_tests
 

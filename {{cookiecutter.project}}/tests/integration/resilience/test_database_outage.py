@@ -19,8 +19,8 @@ import asyncpg
 import httpx2
 import pytest
 
-from {{ cookiecutter.__package }} import database
 from {{ cookiecutter.__package }}.app import create_app
+from {{ cookiecutter.__package }}.core import database
 from {{ cookiecutter.__package }}.settings import Settings
 
 from ...metrics_text import scraped_value

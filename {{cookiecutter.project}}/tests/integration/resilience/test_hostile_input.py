@@ -21,9 +21,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from {{ cookiecutter.__package }}.models import TITLE_MAX_LENGTH, VISIBLE_CHARACTER
-from {{ cookiecutter.__package }}.routes.tasks import MAX_PAGE_SIZE, MAX_TASK_ID
 from {{ cookiecutter.__package }}.settings import DEFAULT_MAX_REQUEST_BODY_BYTES
+from {{ cookiecutter.__package }}.tasks.router import MAX_PAGE_SIZE, MAX_TASK_ID
+from {{ cookiecutter.__package }}.tasks.schemas import TITLE_MAX_LENGTH, VISIBLE_CHARACTER
 
 pytestmark = pytest.mark.anyio
 

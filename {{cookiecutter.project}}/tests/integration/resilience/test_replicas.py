@@ -18,7 +18,7 @@ import anyio
 import httpx2
 import pytest
 
-from {{ cookiecutter.__package }}.migrate import load_migrations
+from {{ cookiecutter.__package }}.core.migrate import load_migrations
 
 from ...settings import outside_the_project, service_environment
 from ..database_urls import with_search_path
@@ -46,7 +46,8 @@ async def migrate_together(database_url: str, count: int) -> list[str]:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "{{ cookiecutter.__package }}.migrate",
+            "{{ cookiecutter.__package }}",
+            "migrate",
             env=environment,
             cwd=outside_the_project(),
             stdout=asyncio.subprocess.PIPE,

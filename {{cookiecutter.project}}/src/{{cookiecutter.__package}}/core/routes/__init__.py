@@ -1,1 +1,1 @@
-"""The service's HTTP routes, one module per resource."""
+"""The routes every service has: health probes, metrics, documentation pages."""

@@ -1,0 +1,1 @@
+"""The task resource: its routes, request and response schemas, storage and errors."""

@@ -1,0 +1,31 @@
+"""The task resource's own errors, and what its OpenAPI says of them.
+
+A missing or blank title is a 400, whatever else is wrong with the body (the seed
+contract); any other invalid input is the app-wide 422.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core.error_handlers import BadRequestRule
+from .schemas import BLANK_TITLE
+
+TITLE_LOCATION = ("body", "title")
+TITLE_PROBLEMS = {"missing", BLANK_TITLE}
+# The error statuses only the task routes answer, and what each means for them.
+PROBLEM_DESCRIPTIONS = {
+    400: "The title is missing or blank; `errors` lists that and anything else wrong",
+    404: "No task has that id",
+}
+
+
+def is_title_problem(error: dict[str, Any]) -> bool:
+    """Whether the validation error says the title is missing or blank."""
+    return tuple(error["loc"]) == TITLE_LOCATION and error["type"] in TITLE_PROBLEMS
+
+
+TITLE_REQUIRED = BadRequestRule(
+    applies=is_title_problem,
+    detail="title is required and must contain a visible character",
+)
