@@ -16,12 +16,8 @@ from .durations import milliseconds
 
 logger = logging.getLogger(__name__)
 
-# Errors that say nothing about the request, only that the database cannot answer now:
-# refused, dropped or timed-out connections and statements (a statement over the command
-# timeout is cancelled), a server that is starting, shutting down or out of resources
-# (connections, memory, disk), a pool that is closing, a connection whose protocol state
-# broke with the server (InternalClientError, as a server crashes mid-statement), and a
-# database that takes no writes (a standby during a failover).
+# Errors that mean the database cannot answer now, whatever the request: lost connections,
+# timeouts, a server starting, stopping or out of resources, a broken protocol, a standby.
 UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     TimeoutError,
@@ -35,11 +31,7 @@ UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
 
 
 class PoolReconnectNoise(logging.Filter):
-    """Drop asyncpg's warning, with a traceback, for each failed try to refill the pool.
-
-    During an outage asyncpg tries again every few seconds; Database logs the outage
-    itself, once when it begins and once when it ends.
-    """
+    """Drop asyncpg's warning for each failed try to refill the pool: Database logs outages."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Keep every record but those."""
@@ -65,9 +57,7 @@ class PoolSizes(NamedTuple):
 class Database:
     """Hands out pooled connections and turns connectivity failures into one error.
 
-    It logs when the database stops answering and when it answers again: one line for
-    each change, with the database's address, however many requests fail in between;
-    and it counts the failures (unavailable_count), for the metrics.
+    It logs one line when the database stops answering and one when it answers again.
     """
 
     def __init__(self, pool: asyncpg.Pool, *, acquire_timeout: float, address: str) -> None:
@@ -83,11 +73,7 @@ class Database:
         return BorrowedConnection(self)
 
     async def ping(self) -> None:
-        """Raise DatabaseUnavailableError unless the database can serve every route now.
-
-        Writes included: a database that answers but takes no writes (a standby, or
-        `default_transaction_read_only`) is as unavailable as one that does not answer.
-        """
+        """Raise DatabaseUnavailableError unless the database answers and takes writes."""
         async with self.connection() as connection:
             if await connection.fetchval("SHOW transaction_read_only") != "off":
                 msg = "the database takes no writes (transaction_read_only is on)"
@@ -113,13 +99,7 @@ class Database:
 
 
 class BorrowedConnection:
-    """A pool connection held for an `async with` block.
-
-    Failing to reach the database, when borrowing the connection, inside the block or
-    when giving it back, raises DatabaseUnavailableError. A class rather than an
-    @asynccontextmanager generator: every request passes through here, and a generator
-    costs an extra frame and object for each.
-    """
+    """A pool connection for an `async with` block; failures raise DatabaseUnavailableError."""
 
     __slots__ = ("connection", "database")
 
@@ -147,8 +127,7 @@ class BorrowedConnection:
         """Give the connection back; translate an error that means the database is gone."""
         database = self.database
         if isinstance(error, TimeoutError):
-            # The client gave up on a statement the connection may still be busy with:
-            # drop it rather than wait, maybe as long again, to reset it.
+            # The statement may still run: drop the connection instead of waiting to reset it.
             self.connection.terminate()
         try:
             await database.pool.release(self.connection)
@@ -167,15 +146,7 @@ def describe(error: BaseException) -> str:
 
 
 async def keep_session_state(connection: asyncpg.Connection) -> None:
-    """Reset nothing: a connection goes back to the pool as it is. A no-op on purpose.
-
-    As the pool's `reset`, it stands in for asyncpg's default reset query (`RESET ALL`,
-    `UNLISTEN *`, `CLOSE ALL`, `pg_advisory_unlock_all()`), which would cost a round trip
-    to the server on every request, to undo session state this service never leaves
-    behind: its statements set nothing for the session, and the migrations take only
-    transaction-scoped locks and settings (migrate.apply_migrations). asyncpg itself still
-    rolls back a transaction left open.
-    """
+    """The pool's reset: none, since the service leaves no session state (docs/decisions.md)."""
     return None
 
 
@@ -185,12 +156,7 @@ def server_settings(settings: Settings) -> dict[str, str]:
 
 
 async def create_pool(settings: Settings) -> asyncpg.Pool:
-    """Open a connection pool sized and timed by the settings.
-
-    The command timeout holds on both sides: asyncpg gives up on a statement that runs
-    longer, and the server's `statement_timeout` stops it even if the client is gone.
-    Connections go back to the pool without a reset query (see keep_session_state).
-    """
+    """Open a connection pool sized and timed by the settings."""
     return await asyncpg.create_pool(
         settings.database_url.get_secret_value(),
         min_size=settings.db_pool_min_size,

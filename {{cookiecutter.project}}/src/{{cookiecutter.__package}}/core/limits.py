@@ -1,7 +1,4 @@
-"""ASGI middleware: how much one worker takes on, and which proxies' headers it believes.
-
-Slow headers and idle connections are bounded by the server (serve.py), slow bodies here.
-"""
+"""ASGI middleware: how much one worker takes on, and which proxies' headers it believes."""
 
 from __future__ import annotations
 
@@ -14,8 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .problems import problem_response
 
-# Liveness must answer however busy the worker is, or an orchestrator restarts it for it;
-# and a busy worker is when its metrics matter most.
+# Liveness and metrics must answer however busy the worker is.
 NEVER_REFUSED = frozenset({"/health", "/metrics"})
 RETRY_AFTER_SECONDS = 1
 # How much of a refused body is read and dropped so that its client can read the 413.
@@ -26,13 +22,7 @@ CLOSE = {"Connection": "close"}
 class BodySizeLimit:
     """Answer 413 for a request body over `limit` bytes, before the app has read it whole.
 
-    A declared Content-Length over the limit is refused before any of the body reaches
-    the app; a body sent in chunks, as soon as the bytes read pass the limit. After the
-    413 (which says `Connection: close`), the rest of the body is read and dropped, up to
-    DRAIN_BYTES and within the body timeout, before the server closes the connection: a
-    client still sending it would otherwise lose the answer to a reset. Written here
-    because Starlette's limit (FastAPI's `max_body_size`) answers with a plain-text 413 in
-    place of the app's problem details.
+    The rest of a refused body is drained (up to DRAIN_BYTES) so the client can read the 413.
     """
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
@@ -49,8 +39,7 @@ class BodySizeLimit:
         headers = dict(scope["headers"])
         declared = headers.get(b"content-length")
         if b"transfer-encoding" not in headers:
-            # The server reads exactly the declared length, or no body without one: only
-            # the declaration needs checking, and the body need not be counted.
+            # Without chunking the server reads just the declared length: no need to count.
             if declared is not None and declared.isdigit() and int(declared) > self.limit:
                 refusal = problem_response(413, self.too_large_detail, headers=CLOSE)
                 await refusal(scope, receive, send)
@@ -90,13 +79,7 @@ async def drain(receive: Receive) -> None:
 
 
 class BodyTimeout:
-    """Answer 408 to a request whose body has not all arrived `timeout` seconds after it began.
-
-    Without it, clients that send their headers and then their body slowly, or not at
-    all, hold the worker's concurrency slots for as long as they like. The 408 says
-    `Connection: close`; the time limit ends with the body, not with the request.
-    Written here because Granian bounds the headers' time, not the body's.
-    """
+    """Answer 408 to a request whose body has not all arrived `timeout` seconds after it began."""
 
     def __init__(self, app: ASGIApp, timeout: float) -> None:
         """Wrap the app; a request's body must arrive within `timeout` seconds."""
@@ -132,11 +115,7 @@ class BodyTimeout:
 
 
 class ConcurrencyLimit:
-    """Answer 503 at once, rather than queue, while the worker serves `limit` requests.
-
-    Written here because no kept library fits: uvicorn's --limit-concurrency is a server
-    option that answers plain text, and Granian's backpressure makes requests wait.
-    """
+    """Answer 503 at once, without queueing, while the worker serves `limit` requests."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         """Wrap the app; at most `limit` requests run in it at once."""
@@ -165,11 +144,7 @@ class ConcurrencyLimit:
 
 
 class ForwardedHeaders:
-    """Believe X-Forwarded-For and X-Forwarded-Proto only from the trusted proxies.
-
-    From them, the request's client address and scheme are the forwarded ones; from any
-    other peer, those headers change nothing. Granian's own helper does the work.
-    """
+    """Believe X-Forwarded-For and X-Forwarded-Proto only from the trusted proxies."""
 
     def __init__(self, app: ASGIApp, trusted_proxies: list[str]) -> None:
         """Wrap the app, trusting the given addresses and networks."""

@@ -1,21 +1,6 @@
 """Write rendered log lines to a stream: those logged in one event-loop iteration together.
 
-Written here because neither structlog nor the standard library has such a writer:
-theirs write and flush each line at once, one system call per line. With a line per
-request, that call cost about 20 us of system time per request on the template's
-benchmark machine (a file or a pipe as standard output): as much as rendering the line
-and counting the request together. Here, a line logged while an event loop runs waits,
-in memory, for the end of that loop's current iteration, and is written then with every
-other line logged in it: one call for many requests under load, and no more than a
-moment's delay when idle. A line logged where no event loop runs is written at once,
-after the lines waiting before it; so are the lines waiting when the process exits.
-
-The standard library's records (logs.py) are written at once, so that one may come out
-before the request lines logged just before it; every line has its timestamp.
-
-A write that fails (a full disk, a closed pipe) loses the lines it held, and only those:
-they are counted (`lost`), the first failure is said once on standard error, and the
-next lines are written as usual; a request never sees the error.
+A failed write loses only its lines: they are counted (`lost`), the first failure said on stderr.
 """
 
 from __future__ import annotations
@@ -27,8 +12,7 @@ import sys
 import threading
 from typing import Any, BinaryIO
 
-# Write at once, whatever the loop does, once this many lines wait: a loop that runs
-# long without yielding must not hold its log in memory.
+# Write at once when this many lines wait, so a loop that never yields holds little log.
 MAX_WAITING_LINES = 1_000
 
 
@@ -40,9 +24,7 @@ class BatchedLineWriter:
         self.stream = stream
         self.waiting: list[bytes] = []
         self.flush_scheduled = False
-        # Lines may come from several threads, each with its own loop (or none).
-        self.lock = threading.Lock()
-        # Lines that could not be written.
+        self.lock = threading.Lock()  # lines may come from several threads
         self.lost = 0
 
     def msg(self, line: bytes) -> None:
@@ -68,10 +50,7 @@ class BatchedLineWriter:
             self.write_waiting()
 
     def write_waiting(self) -> None:
-        """Write the waiting lines in one call; the caller holds the lock.
-
-        A failed write loses those lines, counted, rather than raise where they were logged.
-        """
+        """Write the waiting lines in one call; the caller holds the lock. A failure is counted."""
         if not self.waiting:
             return
         lines, self.waiting = self.waiting, []

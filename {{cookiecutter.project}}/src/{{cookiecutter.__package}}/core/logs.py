@@ -1,18 +1,7 @@
-"""Where log lines go and what they look like: one format for every line the process writes.
+"""Where log lines go and what they look like: one format (LOG_FORMAT) for every line.
 
-structlog renders them, as LOG_FORMAT says:
-- `json`, for a log collector: one object per line, its `timestamp` in UNIX seconds (as
-  zap's production logger writes it: an ISO 8601 string cost 5 us more per line, measured);
-- `console`, for a developer: aligned lines, coloured on a terminal, in local time.
-Each line carries the context bound with structlog.contextvars, such as the id of the
-request being served (observe.py).
-
-Two paths lead to the same output. The request line, written for every request, goes
-through a structlog logger that renders straight to bytes, with orjson for JSON, and
-writes them batched (log_output.py): measured, less than a third of the cost of the
-standard library's path. Everything else (this service's warnings, asyncpg, Granian)
-goes through the standard library's logging, whose records structlog's
-ProcessorFormatter renders alike.
+Request lines go through structlog straight to bytes (log_output.py); standard library
+records (asyncpg, Granian, warnings) through structlog's ProcessorFormatter, alike.
 """
 
 from __future__ import annotations
@@ -33,11 +22,7 @@ LogFormat = Literal["json", "console"]
 
 
 def configure_logging(settings: Settings) -> None:
-    """Write every log line of this process to standard output, as the settings say.
-
-    Call it once per process, before the app is built: the request log takes its logger
-    when the app is created.
-    """
+    """Write every log line of this process to standard output; call it before building the app."""
     structlog.configure(
         processors=[*event_processors(settings.log_format), byte_renderer(settings.log_format)],
         wrapper_class=structlog.make_filtering_bound_logger(settings.log_level.upper()),
@@ -83,11 +68,7 @@ class ConsoleBytes:
 
 
 def standard_logging_config(settings: Settings) -> dict[str, Any]:
-    """A logging.config.dictConfig that renders every standard library record as ours.
-
-    Granian applies it too, in its main process and in each worker (serve.py), so that its
-    own lines look like the rest.
-    """
+    """A logging.config.dictConfig that renders standard library records, Granian's too, as ours."""
     level = settings.log_level.upper()
     return {
         "version": 1,

@@ -1,10 +1,6 @@
 """Apply the SQL files in `migrations/` in order, once each, recorded in a table.
 
-Several service instances may start at once: a transaction-scoped PostgreSQL advisory
-lock lets one of them apply a pending migration while the others wait, then find it done.
-To apply them without starting the service:
-`python -m {{ cookiecutter.__package }} migrate`.
-It fails as the start does, in one line.
+Run alone with `python -m {{ cookiecutter.__package }} migrate`.
 """
 
 from __future__ import annotations
@@ -89,18 +85,13 @@ async def apply_migrations(
 ) -> list[Migration]:
     """Apply the pending migrations, each in its own transaction; return those applied.
 
-    Each transaction takes a transaction-scoped advisory lock, reads the history under it
-    and applies the next pending migration, so that instances starting together apply each
-    one once. Nothing outlives the transaction, neither the lock nor the longer statement
-    timeout: migrations work behind a transaction-mode pooler such as PgBouncer, and leave
-    the connection as they found it.
+    An advisory lock per transaction lets instances that start together apply each one once.
     """
     migrations = load_migrations() if migrations is None else migrations
     applied: list[Migration] = []
     while True:
         async with connection.transaction():
-            # The pool's statement_timeout suits requests; waiting for another instance's
-            # migrations, and running one, may take far longer.
+            # Waiting for another instance's migration, or running one, outlasts a request.
             await connection.execute(
                 "SELECT set_config('statement_timeout', $1, true)", milliseconds(MIGRATION_TIMEOUT)
             )
@@ -160,10 +151,7 @@ def report(applied: list[Migration]) -> None:
 
 
 def main() -> None:
-    """Apply the pending migrations to the database in DATABASE_URL; else exit 1 in one line.
-
-    The start command's checks, so that both say the same of the same cause.
-    """
+    """Apply the pending migrations to the database in DATABASE_URL; else exit 1 in one line."""
     from .serve import StartupError, prepare_database, read_settings  # serve imports this module
 
     try:

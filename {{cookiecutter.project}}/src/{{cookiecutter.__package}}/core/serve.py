@@ -1,14 +1,6 @@
-"""The start command: check the settings and the database, then serve the app with Granian.
+"""The start command: check the settings, the database and the ports, then serve with Granian.
 
-`python -m {{ cookiecutter.__package }}` is how the service runs in production (the
-Dockerfile's command) and, with `--reload`, in development (`invoke dev`). A bad setting
-or a database that cannot be reached or migrated stops it before it serves, with one
-line that names the database's host and never its password. So does the migrate
-command (migrate.py), and so does a port already taken.
-
-Granian rather than uvicorn: it closes a connection whose request headers do not arrive
-within HTTP_HEADER_TIMEOUT, idle kept-alive ones included, so slow or idle clients cannot
-hold the server's connections; uvicorn has no such timeout.
+A bad setting, an unreachable database or a taken port stops it before it serves, in one line.
 """
 
 from __future__ import annotations
@@ -37,22 +29,18 @@ from .database import UNAVAILABLE_ERRORS, server_settings
 from .logs import configure_logging, standard_logging_config
 from .migrate import Migration, MigrationError, apply_migrations
 
-# What each worker serves: the app, built in the worker by worker_app below.
 APP = "{{ cookiecutter.__package }}.core.serve:worker_app"
 # How often a worker checks that the server's main process still runs.
 ORPHAN_CHECK_SECONDS = 1.0
 SOURCE = Path(__file__).parents[1]  # the whole package
-# What can go wrong while connecting to the database and migrating it.
 DATABASE_ERRORS: tuple[type[BaseException], ...] = (
     *UNAVAILABLE_ERRORS,
     asyncpg.PostgresError,
     MigrationError,
 )
-# After the requests in flight (each bounded by DB_COMMAND_TIMEOUT) and closing the pool
-# (DB_POOL_CLOSE_TIMEOUT), a worker that still has not stopped is killed.
+# Added to DB_COMMAND_TIMEOUT and DB_POOL_CLOSE_TIMEOUT: then a worker still running is killed.
 SHUTDOWN_SLACK_SECONDS = 5
-# Why a port cannot be listened on, and what to do, by the bind's error number; {port}
-# is the setting that names the port.
+# Why a port cannot be listened on, and what to do, by errno; {port} names the setting.
 BIND_PROBLEMS = {
     errno.EADDRINUSE: (
         "the address is already in use (another server runs there?): set {port} to a free port"
@@ -85,8 +73,7 @@ def check_output() -> None:
 def read_settings() -> Settings:
     """The settings from the environment and `.env`; a StartupError naming each bad one otherwise.
 
-    A `.env` that is not a regular file (a FIFO would block the start for good) or not
-    UTF-8 text is refused in one line too.
+    A `.env` that is not a regular file (a FIFO would block for good) or not UTF-8 is refused.
     """
     env_file = Settings.model_config.get("env_file")
     dotenv = Path(env_file) if isinstance(env_file, str) else None
@@ -112,9 +99,7 @@ def read_settings() -> Settings:
 async def prepare_database(settings: Settings, *, migrate: bool) -> list[Migration]:
     """Connect to the database and, if `migrate`, apply the pending migrations; return them.
 
-    The connection asks for what the pool's connections ask for, so that a pooler which
-    refuses it (PgBouncer refuses `statement_timeout` unless told to ignore it) stops the
-    start here, in one line, not each worker later.
+    It asks for the pool's session settings, so a pooler that refuses them fails the start here.
     """
     address = settings.database_address
     try:
@@ -145,21 +130,14 @@ def reason(error: BaseException, settings: Settings) -> str:
 
 
 def check_ports(settings: Settings) -> None:
-    """Fail with a StartupError, in one line, if the service could not listen on its ports.
-
-    HOST:PORT, and HOST:METRICS_PORT when it is set, where the worker serves /metrics.
-    """
+    """Fail with a StartupError if the service could not listen on PORT or METRICS_PORT."""
     check_port(settings.host, settings.port, "PORT")
     if settings.metrics_port is not None:
         check_port(settings.host, settings.metrics_port, "METRICS_PORT")
 
 
 def check_port(host: str, port: int, setting: str) -> None:
-    """Fail with a StartupError, in one line, if nothing could listen on host:port.
-
-    Granian logs its start before it binds, then raises a bare RuntimeError (with a Rust
-    backtrace under RUST_BACKTRACE): a bind of our own, as Granian's, says why first.
-    """
+    """Fail with a StartupError saying why nothing could listen on host:port; Granian does not."""
     where = f"{host}:{port}"
     try:
         family, kind, protocol, _, address = socket.getaddrinfo(
@@ -177,11 +155,7 @@ def check_port(host: str, port: int, setting: str) -> None:
 
 
 def worker_app() -> ASGIApp:
-    """The app, for one server worker, which stops itself once the main process is gone.
-
-    The main process supervises the workers; a worker it can no longer stop (the main
-    process was killed) must not keep serving, nor hold the port a new server binds.
-    """
+    """The app, for one server worker, which stops itself once the main process is gone."""
     parent = os.getppid()
     threading.Thread(target=stop_when_orphaned, args=(parent,), daemon=True).start()
     # Imported in the worker only: main.py builds the app from settings main() checks first.
@@ -206,8 +180,7 @@ def serve(settings: Settings, *, reload: bool = False) -> None:
         address=settings.host,
         port=settings.port,
         workers=settings.workers,
-        # HTTP/1.1 only: with HTTP/2 possible too, the server waits for a connection's
-        # first bytes to choose, and a client that sends none is never timed out.
+        # HTTP/1.1 only: choosing HTTP/2 waits for first bytes, and that wait has no timeout.
         http=HTTPModes.http1,
         http1_settings=HTTP1Settings(header_read_timeout=int(settings.http_header_timeout * 1000)),
         # A worker that dies is replaced; one that keeps dying stops the server, non-zero.
@@ -217,8 +190,7 @@ def serve(settings: Settings, *, reload: bool = False) -> None:
         ),
         reload=reload,
         reload_paths=[SOURCE],
-        # Granian's lines, in every process, rendered like the service's own (logs.py);
-        # its access log is off by default, and stays off: observe.py writes one line.
+        # Granian's lines rendered like ours; its access log stays off (observe.py logs requests).
         log_level=LogLevels(settings.log_level),
         log_dictconfig=standard_logging_config(settings),
     ).serve()
