@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import (
     AbstractAsyncContextManager,
     AbstractContextManager,
     asynccontextmanager,
     nullcontext,
 )
+from functools import partial
 from typing import Any, TypedDict
 
 import structlog
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 from starlette.types import ASGIApp
 
 from .core.database import Database, open_database
@@ -44,25 +46,42 @@ OpenDatabase = Callable[[Settings], AbstractAsyncContextManager[Database]]
 
 
 class Service(FastAPI):
-    """FastAPI, with the problem schemas its errors refer to, and layers outside Starlette's.
+    """FastAPI, with the problem schemas its errors refer to, and layers around all of it.
 
-    `outer_layers` wraps Starlette's whole middleware stack, outermost of which is the
-    ServerErrorMiddleware that answers an unexpected error with a 500: a layer outside it
-    sees that answer, where one added with `add_middleware` sees only the exception.
+    `layers()` (outermost first, made when the app first serves, once logging is set up)
+    wrap Starlette's whole middleware stack, whose own outermost layer answers an
+    unexpected error with a 500: a layer outside it sees that answer.
     """
 
-    def __init__(self, *, outer_layers: Callable[[ASGIApp], ASGIApp], **options: Any) -> None:
-        """A FastAPI app made with these options, its middleware stack wrapped in the layers."""
+    def __init__(self, *, layers: Callable[[], Sequence[Middleware]], **options: Any) -> None:
+        """A FastAPI app made with these options, inside these layers."""
         super().__init__(**options)
-        self.outer_layers = outer_layers
+        self.layers = layers
 
     def build_middleware_stack(self) -> ASGIApp:
-        """Starlette's middleware stack, inside the outer layers."""
-        return self.outer_layers(super().build_middleware_stack())
+        """Starlette's middleware stack, inside the layers."""
+        app = super().build_middleware_stack()
+        for layer, args, kwargs in reversed(self.layers()):
+            app = layer(app, *args, **kwargs)
+        return app
 
     def openapi(self) -> dict[str, Any]:
         """The OpenAPI document, generated once (again if the routes change)."""
         return with_request_ids(with_problem_schemas(super().openapi()))
+
+
+def http_layers(settings: Settings, metrics: Metrics | None) -> list[Middleware]:
+    """The ASGI layers every request passes through, outermost first."""
+    log = structlog.get_logger(__package__).bind() if settings.log_requests else None
+    forwarded = [Middleware(ForwardedHeaders, trusted_proxies=settings.trusted_proxies)]
+    return [
+        # First: every other layer, the request log included, sees the forwarded client.
+        *(forwarded if settings.trusted_proxies else []),
+        Middleware(ObserveRequests, log=log, metrics=metrics),
+        Middleware(ConcurrencyLimit, limit=settings.max_concurrent_requests),
+        Middleware(BodyTimeout, timeout=settings.http_body_timeout),
+        Middleware(BodySizeLimit, limit=settings.max_request_body_bytes),
+    ]
 
 
 def create_app(settings: Settings, *, database: OpenDatabase = open_database) -> FastAPI:
@@ -84,16 +103,8 @@ def create_app(settings: Settings, *, database: OpenDatabase = open_database) ->
             with metrics.watching(opened) if metrics else nullcontext(), metrics_port():
                 yield {"database": opened}
 
-    def outer_layers(app: ASGIApp) -> ASGIApp:
-        log = structlog.get_logger(__package__).bind() if settings.log_requests else None
-        app = ObserveRequests(app, log=log, metrics=metrics)
-        if settings.trusted_proxies:
-            # Outermost: the request log and every other layer see the forwarded client.
-            app = ForwardedHeaders(app, trusted_proxies=settings.trusted_proxies)
-        return app
-
     app = Service(
-        outer_layers=outer_layers,
+        layers=partial(http_layers, settings, metrics),
         title=API_TITLE,
         description={{ cookiecutter.description | python_string }},
         lifespan=lifespan,
@@ -112,7 +123,4 @@ def create_app(settings: Settings, *, database: OpenDatabase = open_database) ->
         app.include_router(metrics_router(metrics))
     if settings.serve_docs:
         app.include_router(docs_router(API_TITLE))
-    app.add_middleware(BodySizeLimit, limit=settings.max_request_body_bytes)
-    app.add_middleware(BodyTimeout, timeout=settings.http_body_timeout)
-    app.add_middleware(ConcurrencyLimit, limit=settings.max_concurrent_requests)
     return app
