@@ -1,8 +1,4 @@
-"""The service's command line: `python -m {{ cookiecutter.__package }}` serves the app.
-
-`python -m {{ cookiecutter.__package }} migrate` applies the migrations instead. Both
-check the settings and the database first, and fail in one line (core/serve.py).
-"""
+"""The command line: `python -m {{ cookiecutter.__package }}` serves, `... migrate` migrates."""
 
 import sys
 

@@ -1,8 +1,6 @@
-"""The ASGI app, built from the settings in the environment, and the process's logging.
+"""The ASGI app, built from the settings in the environment; each worker imports it.
 
-The start command, `python -m {{ cookiecutter.__package }}` (serve.py), checks those
-settings and serves this app. Each server worker imports this module, so each configures
-its own logging here, before the app that logs is built.
+Logging is configured here, per worker, before the app that logs is built.
 """
 
 from .app import create_app

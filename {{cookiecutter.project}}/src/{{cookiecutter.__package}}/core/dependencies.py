@@ -1,7 +1,6 @@
 """The FastAPI dependency that hands the lifespan's database to routes.
 
-A coroutine on purpose: FastAPI runs a plain `def` dependency in a worker thread,
-a hop through the thread pool on every request for what is an attribute lookup.
+A coroutine on purpose: FastAPI runs a plain `def` dependency in a worker thread.
 """
 
 from __future__ import annotations

@@ -1,11 +1,4 @@
-"""Turn every error into a problem details response (problems.py), app-wide.
-
-- Invalid input is a 422, unless a resource's rule makes its problem a 400 (tasks/errors.py).
-- Unknown paths are 404s; a method a path does not serve is a 405 that lists, in `Allow`,
-  every method the path does serve.
-- A database that cannot answer is a 503 with `Retry-After`.
-- Anything unexpected is a 500 that says nothing about the service's insides.
-"""
+"""Turn every error into a problem details response (problems.py), app-wide."""
 
 from __future__ import annotations
 
@@ -55,8 +48,7 @@ class BadRequestRule:
 def validation_handler(rules: Sequence[BadRequestRule]) -> ExceptionHandler:
     """Answer invalid input with 422, or 400 when a rule applies; list the problems either way.
 
-    The errors a rule applies to come first in the list, so that the cut to
-    MAX_REPORTED_PROBLEMS keeps them.
+    The errors a rule applies to come first, so that the cut to MAX_REPORTED_PROBLEMS keeps them.
     """
 
     def rule_for(error: dict[str, Any]) -> BadRequestRule | None:
@@ -87,11 +79,7 @@ def see_errors(errors: Sequence[Any]) -> str:
 
 
 def allowed_methods(request: Request) -> str:
-    """Every method that some route serves at the request's path, for an `Allow` header.
-
-    Starlette's own 405 names the methods of the first route at that path only: `POST` for
-    /tasks, where GET is served too.
-    """
+    """Every method served at the request's path; Starlette's names only the first route's."""
     methods: set[str] = set()
     for route in matching_routes(request.scope):
         methods |= route.methods or set()
@@ -108,8 +96,7 @@ async def http_error(request: Request, error: HTTPException) -> Response:
         )
     cause = error.__cause__
     if cause is not None and (reason := UNREADABLE_BODIES.get(type(cause))):
-        # FastAPI answers 400 for a body its JSON parser gives up on, where malformed JSON
-        # gets a 422: the same 422 for both.
+        # FastAPI's 400 for a body its parser gives up on: the 422 of malformed JSON instead.
         return problem_response(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             "the request is not valid: see errors",

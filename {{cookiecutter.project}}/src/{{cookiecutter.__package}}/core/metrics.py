@@ -1,20 +1,6 @@
-"""The service's Prometheus metrics, in a registry of the app's own (prometheus-client).
+"""The service's Prometheus metrics, in a registry of the app's own (docs/operations.md lists them).
 
-- `http_request_duration_seconds`: a histogram of request durations by method, route
-  template and status; its `_count` counts the requests. Methods outside HTTP's own are
-  one label, `OTHER`, and paths no route serves one route, `unmatched`, so that clients
-  cannot make the series grow without bound.
-- `db_pool_connections`, `db_pool_idle_connections`, `db_pool_max_connections`: the pool,
-  read when scraped.
-- `db_unavailable_total`: requests that found the database unavailable.
-- `log_lines_lost_total`: log lines that could not be written (log_output.py).
-- The process collector's `process_*` (CPU, memory, open files), and `python_*`.
-
-Each worker process counts for itself: run one per container and scale by containers.
-
-prometheus-client rather than a FastAPI instrumentation library: those add a middleware
-layer and several metrics per request, where this service observes each request once,
-in the same pass that writes its log line (observe.py).
+Unknown methods and unmatched paths share one label each, so clients cannot grow the series.
 """
 
 from __future__ import annotations
@@ -41,7 +27,7 @@ OTHER_METHOD = "OTHER"
 HTTP_METHODS = frozenset(
     {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
 )
-# From 1 ms, a quick read on an idle service, to 10 s, past DB_COMMAND_TIMEOUT's default.
+# From a quick read on an idle service to past DB_COMMAND_TIMEOUT's default.
 DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
 Labels = tuple[str, str, int]
@@ -62,8 +48,7 @@ class Metrics:
             buckets=DURATION_BUCKETS,
             registry=self.registry,
         )
-        # prometheus-client looks a labelled child up under a lock on every call;
-        # the few label combinations this service sees are kept here instead.
+        # prometheus-client looks children up under a lock: the few this service sees are cached.
         self.request_durations: dict[Labels, Histogram] = {}
 
     def observe_request(self, method: str, route: str | None, status: int, seconds: float) -> None:

@@ -1,9 +1,4 @@
-"""The metrics on a port of their own (METRICS_PORT), served by prometheus-client's server.
-
-Off the API's port, a NetworkPolicy can let the scraper reach the metrics and the
-clients reach the API, and neither the other. prometheus-client's server answers from a
-thread of its own, so a scrape never waits for the event loop.
-"""
+"""The metrics on a port of their own (METRICS_PORT), served from prometheus-client's thread."""
 
 from __future__ import annotations
 

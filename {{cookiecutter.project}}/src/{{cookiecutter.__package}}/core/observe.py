@@ -1,15 +1,6 @@
 """Watch every request: give it an id, then log it in one line and count it in the metrics.
 
-The id is the request's `X-Request-ID` when that is a sane value (up to 128 letters,
-digits and `-_.:+/=`), 32 random hexadecimal digits otherwise. The response carries it
-back in the same header, and every log line written while the request is served carries
-it as `request_id`, bound with structlog.contextvars: the request line, and the warnings
-of the code that serves it, the database's included.
-
-Written here rather than taken from asgi-correlation-id: this layer must also time the
-request and read its status for the log line and the metrics, so the id costs nothing
-more here, where that library would be one more layer on every request (each costs a
-few microseconds), and it logs a warning of its own for every id it refuses.
+The id, a sane `X-Request-ID` or else a random one, is echoed back and put on its log lines.
 """
 
 from __future__ import annotations
@@ -40,14 +31,13 @@ def request_id_from(headers: list[tuple[bytes, bytes]]) -> str:
     for name, value in headers:
         if name == REQUEST_ID_HEADER and SANE_REQUEST_ID.fullmatch(value):
             return value.decode("ascii")
-    return secrets.token_hex(16)  # 128 random bits, as a UUID has, for a quarter of the cost
+    return secrets.token_hex(16)  # as random as a UUID, and cheaper
 
 
 class ObserveRequests:
     """Give each request an id; log it (`log`) and count it (`metrics`) when it is over.
 
-    Outside Starlette's own layers (app.Service), so that it sees the 500 that answers an
-    unexpected error, which it logs here, once, with the request's id and the traceback.
+    It wraps Starlette's layers, so it sees, and logs once, the 500 of an unexpected error.
     """
 
     def __init__(
@@ -81,8 +71,7 @@ class ObserveRequests:
         except Exception as error:
             if not status:
                 raise  # nothing answered it: the server must
-            # Answered, and logged below with the traceback: the server would only log
-            # it a second time, without the request's id.
+            # Answered, and logged with its traceback here: the server would log it again.
             self.observe(scope, status, time.perf_counter() - started, error)
         else:
             self.observe(scope, status, time.perf_counter() - started)
@@ -101,7 +90,7 @@ class ObserveRequests:
             return
         client = scope.get("client")
         fields = {
-            # A method is the client's to choose, of any length: bounded like paths are.
+            # The client chooses the method, of any length.
             "method": method if method in HTTP_METHODS else echoed(method),
             "route": route,
             "status": status,
@@ -115,11 +104,6 @@ class ObserveRequests:
 
 
 def route_template(scope: Scope) -> str | None:
-    """The template of the route a request's path matches, for an answer given before routing.
-
-    The body limit answers before the router runs, and the OpenAPI document's route does
-    not record itself: without this both would count as `unmatched`, which is kept for
-    paths that no route serves. Requests routed as usual never come here.
-    """
+    """The template of the route a request's path matches, for an answer given before routing."""
     route = next(matching_routes(scope), None)
     return None if route is None else str(route.path)

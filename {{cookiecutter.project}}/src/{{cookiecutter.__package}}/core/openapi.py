@@ -44,10 +44,7 @@ Responses = dict[int | str, dict[str, Any]]
 
 
 def problem_responses(*statuses: int, descriptions: Mapping[int, str] | None = None) -> Responses:
-    """The OpenAPI responses of these error statuses, each a problem (problems.Problem).
-
-    Each is described by `descriptions` when that names it, else by DESCRIPTIONS.
-    """
+    """The OpenAPI problem responses of these statuses; `descriptions` overrides DESCRIPTIONS."""
     described = {**DESCRIPTIONS, **(descriptions or {})}
     return {
         status: {
@@ -60,11 +57,7 @@ def problem_responses(*statuses: int, descriptions: Mapping[int, str] | None = N
 
 
 def with_problem_schemas(document: dict[str, Any]) -> dict[str, Any]:
-    """Add the schemas that problem responses refer to into the document's components.
-
-    FastAPI documents a response model under the route's own media type, application/json;
-    problems are application/problem+json, so they name their schema by reference instead.
-    """
+    """Add the schemas that problem responses name by reference to the document's components."""
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     if "Problem" not in schemas:
         problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")

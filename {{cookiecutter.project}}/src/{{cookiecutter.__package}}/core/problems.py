@@ -1,9 +1,6 @@
 """RFC 9457 problem details: the one shape of every error response.
 
-Every 4xx and 5xx body is `application/problem+json` with `type`, `title`, `status` and
-`detail`; a validation problem adds `errors`, each with the location of the bad input and
-a message. Input is never echoed back: a location may name a key the client sent, so it
-is cut to a short prefix.
+Client text is echoed only as a short prefix (`echoed`), never whole.
 """
 
 from __future__ import annotations
@@ -15,11 +12,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-# RFC 9110's names, which Python uses from 3.13 on; older ones still say "Request Entity
-# Too Large" and "Unprocessable Entity".
+# RFC 9110's names, which Python's http module uses only from 3.13 on.
 RENAMED_BY_RFC_9110 = {413: "Content Too Large", 422: "Unprocessable Content"}
-# An error names at most this many problems, and at most this much of any key the client
-# sent: a body with thousands of bad keys gets a short answer.
+# Bounds on what an error repeats, so a body with thousands of bad keys gets a short answer.
 MAX_REPORTED_PROBLEMS = 10
 MAX_ECHOED_CHARACTERS = 40
 

@@ -12,8 +12,7 @@ from starlette.types import Scope
 def matching_routes(scope: Scope) -> Iterator[RouteContext]:
     """The routes a request's path matches, whatever its method, in the app's order.
 
-    Through FastAPI's route contexts, which reach the routes of included routers. None
-    before the app has seen the request (it puts itself in the scope).
+    None before the app has seen the request (it puts itself in the scope).
     """
     app = scope.get("app")
     for route in iter_route_contexts(app.routes) if app is not None else ():

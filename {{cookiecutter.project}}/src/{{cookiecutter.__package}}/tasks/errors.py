@@ -1,8 +1,4 @@
-"""The task resource's own errors, and what its OpenAPI says of them.
-
-A missing or blank title is a 400, whatever else is wrong with the body (the seed
-contract); any other invalid input is the app-wide 422.
-"""
+"""The task resource's own errors: a missing or blank title is a 400, not the app-wide 422."""
 
 from __future__ import annotations
 
@@ -13,7 +9,6 @@ from .schemas import BLANK_TITLE
 
 TITLE_LOCATION = ("body", "title")
 TITLE_PROBLEMS = {"missing", BLANK_TITLE}
-# The error statuses only the task routes answer, and what each means for them.
 PROBLEM_DESCRIPTIONS = {
     400: "The title is missing or blank; `errors` lists that and anything else wrong",
     404: "No task has that id",

@@ -97,11 +97,7 @@ class PostgresTaskRepository:
 
 
 async def get_task_repository(database: DatabaseDep) -> TaskRepository:
-    """The task repository routes use, on the lifespan's database.
-
-    Tests override it to replace the repository, or `get_database` to give it another
-    database.
-    """
+    """The task repository routes use, on the lifespan's database; tests may override it."""
     return PostgresTaskRepository(database)
 
 

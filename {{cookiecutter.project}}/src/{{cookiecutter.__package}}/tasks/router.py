@@ -14,20 +14,15 @@ from .errors import PROBLEM_DESCRIPTIONS
 from .repository import TaskRepositoryDep
 from .schemas import Task, TaskCreate, TaskUpdate
 
-# Ids are PostgreSQL bigints; anything outside that range cannot name a task.
+# Ids and OFFSET are PostgreSQL bigints.
 MAX_TASK_ID = 2**63 - 1
-# PostgreSQL's OFFSET is a bigint too.
 MAX_OFFSET = 2**63 - 1
 MAX_PAGE_SIZE = 100
 CANONICAL_DECIMAL = re.compile(r"0|[1-9][0-9]*")
 
 
 def _canonical_decimal(value: object) -> object:
-    """Refuse numbers in the path or query that are not written the one plain way.
-
-    Python's int() reads `01`, `+1`, `1_0` and ` 1` too: each would name a task under a
-    second URL.
-    """
+    """Refuse numbers not in plain decimal: int() reads `01` or `+1`, a second URL for a task."""
     if isinstance(value, str) and not CANONICAL_DECIMAL.fullmatch(value):
         raise PydanticCustomError(
             "plain_decimal",
@@ -41,7 +36,6 @@ CANONICAL_DECIMAL_ONLY = BeforeValidator(_canonical_decimal)
 TaskId = Annotated[
     int, Path(ge=1, le=MAX_TASK_ID, description="The task's id."), CANONICAL_DECIMAL_ONLY
 ]
-# How a created task can be followed up: by the id in the response body.
 FOLLOW_THE_CREATED_TASK = {
     name: {"operationId": operation, "parameters": {"task_id": "$response.body#/id"}}
     for name, operation in [

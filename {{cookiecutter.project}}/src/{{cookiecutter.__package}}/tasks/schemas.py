@@ -24,9 +24,8 @@ TITLE_MAX_LENGTH = 200
 BLANK_TITLE = "blank"
 NUL_IN_TITLE = "nul_character"
 
-# Characters nobody can see: whitespace, control characters and the invisible format
-# characters (Unicode's White_Space, Cc and Default_Ignorable_Code_Point), within the Basic
-# Multilingual Plane so that the schema's pattern means the same in every regex dialect.
+# Unicode's White_Space, Cc and Default_Ignorable_Code_Point, in the BMP only so that the
+# schema's pattern means the same in every regex dialect.
 INVISIBLE = (
     r"\u0000-\u0020\u007f-\u00a0\u00ad\u034f\u061c\u115f\u1160\u1680\u17b4\u17b5"
     r"\u180b-\u180f\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\u3164\ufe00-\ufe0f"
@@ -41,8 +40,6 @@ def _storable_title(title: str) -> str:
     """Refuse titles without a visible character, or that PostgreSQL cannot store as text."""
     if not VISIBLE_CHARACTER.search(title):
         raise PydanticCustomError(BLANK_TITLE, "title must contain a visible character")
-    # JSON parsing already refuses unpaired surrogates; NUL is valid JSON but not valid text
-    # for PostgreSQL.
     if "\x00" in title:
         raise PydanticCustomError(NUL_IN_TITLE, "title must not contain NUL characters")
     return title
@@ -58,8 +55,7 @@ Title = Annotated[
     ),
     AfterValidator(_storable_title),
 ]
-# What a client may send back of a task it read: accepted and ignored, whatever it holds,
-# since the server assigns it.
+# A field the server assigns: a client may send it back, and it is ignored.
 ReadOnly = Annotated[
     Any,
     Field(default=None, exclude=True, json_schema_extra={"readOnly": True}),
@@ -67,11 +63,7 @@ ReadOnly = Annotated[
 
 
 def _read_only_unlisted(schema: dict[str, Any]) -> None:
-    """Document the read-only fields under patternProperties, allowed but not properties.
-
-    Generators such as openapi-python-client ignore readOnly and offer every property as
-    an input; they ignore patternProperties too, so their request models leave these out.
-    """
+    """Document the read-only fields under patternProperties, which client generators skip."""
     properties = schema["properties"]
     for name in [name for name, field in properties.items() if field.get("readOnly")]:
         schema.setdefault("patternProperties", {})[f"^{re.escape(name)}$"] = properties.pop(name)
@@ -94,11 +86,7 @@ def _never_null(schema: dict[str, Any]) -> None:
 
 
 def _update_schema(schema: dict[str, Any]) -> None:
-    """Document an update's rule, at least one of title and completed, as well as its fields.
-
-    The rule sits in an allOf, which generators merge into the one model: as the schema's
-    own anyOf it makes openapi-python-client type the body as Any.
-    """
+    """Document the rule, at least one of title and completed, in an allOf generators merge."""
     _read_only_unlisted(schema)
     schema["allOf"] = [{"anyOf": [{"required": ["title"]}, {"required": ["completed"]}]}]
 
