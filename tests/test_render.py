@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 import tomllib
@@ -19,6 +18,12 @@ from .support.documentation import documentation, page
 from .support.environment import tool
 from .support.network import free_port
 from .support.nox_runs import nox_listing, run_nox
+from .support.static_checks import (
+    assert_every_file_parses,
+    assert_no_template_syntax,
+    assert_ruff_clean,
+    files_of,
+)
 from .support.template import (
     DEFAULT_PACKAGE,
     DEFAULTS,
@@ -27,13 +32,6 @@ from .support.template import (
     render,
     render_cli,
 )
-
-LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{|\{%|\{#")
-
-
-def files_of(project: Path) -> list[Path]:
-    return sorted(path for path in project.rglob("*") if path.is_file())
-
 
 # The default, then every option value one at a time.
 RENDER_CASES = {
@@ -115,33 +113,15 @@ def test_default_project_has_the_promised_layout(default_project: Path) -> None:
 
 
 def test_no_template_syntax_is_left(any_project: Path) -> None:
-    for path in files_of(any_project):
-        relative = path.relative_to(any_project)
-        assert not LEFTOVER_JINJA.search(str(relative)), relative
-        assert not LEFTOVER_JINJA.search(path.read_text(encoding="utf-8")), relative
+    assert_no_template_syntax(any_project)
 
 
 def test_every_python_toml_and_yaml_file_parses(any_project: Path) -> None:
-    for path in files_of(any_project):
-        text = path.read_text(encoding="utf-8")
-        if path.suffix == ".py":
-            compile(text, str(path), "exec")
-        elif path.suffix == ".toml":
-            tomllib.loads(text)
-        elif path.suffix in {".yml", ".yaml"}:
-            list(yaml.safe_load_all(text))  # a file may hold several objects
+    assert_every_file_parses(any_project)
 
 
 def test_ruff_is_clean_on_the_output(any_project: Path) -> None:
-    for command in (["check"], ["format", "--check"]):
-        result = subprocess.run(
-            [sys.executable, "-m", "ruff", *command, "--no-cache", "."],
-            cwd=any_project,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
+    assert_ruff_clean(any_project)
 
 
 def test_answers_are_recorded_for_updates_and_re_rendering(
