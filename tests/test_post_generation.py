@@ -109,6 +109,7 @@ OPTION_FILES = [
     "tests/image/test_image.py",
     "tests/integration/resilience/test_shutdown.py",
     "tests/unit/test_deploy.py",
+    "tools/locked_uv.py",
 ]
 WITHOUT_RESILIENCE = [name for name in OPTION_FILES if "/resilience/" not in name]
 
@@ -132,6 +133,7 @@ def remaining(project: Path) -> list[str]:
                 "README.md",
                 "docs/deployment.md",
                 "tests/image/test_image.py",
+                "tools/locked_uv.py",
             ],
         ),
         # The manifests run the image: without it there are none, whatever the other says.

@@ -9,8 +9,11 @@ so a green `nox` here means a green pipeline there. Options after `--` go to pyt
 `nox -s unit -- -x -k title`, and a path or node id there replaces the suite; `lint`
 always checks the whole project. `nox -s fix` applies ruff's fixes.
 
-Every session installs exactly the versions pinned in uv.lock, the same ones CI and the
+Every session installs exactly the versions pinned in uv.lock, the same ones CI
+{%- if cookiecutter.include_image %} and the
 container image install.
+{%- else %} installs.
+{%- endif %}
 """
 
 from __future__ import annotations
@@ -57,12 +60,16 @@ PYTHON_VERSIONS = {{ cookiecutter.__python_versions.split() | tojson }}
 
 LOCK = Path("uv.lock")
 MISSING_LOCK = "no uv.lock: run `uv lock` (it needs the package index) and commit uv.lock"
+{%- if cookiecutter.include_image %}
 DOCKERFILE = Path("Dockerfile")
+{%- endif %}
 GITHUB_CONFIG = Path(".github")
+{%- if cookiecutter.include_image and cookiecutter.include_kubernetes %}
 KUBERNETES_MANIFESTS = Path("deploy")
 # The oldest Kubernetes the manifests are checked against (kubernetes-validate ships the
 # schemas): still supported by the big providers, and new enough for preStop `sleep`.
 KUBERNETES_VERSION = "1.32.0"
+{%- endif %}
 # GitHub's own schemas, vendored in check-jsonschema so that they work offline.
 GITHUB_SCHEMAS = {
     "vendor.github-workflows": ".github/workflows/*.yml",
@@ -99,7 +106,7 @@ def install_locked(session: nox.Session, *selection: str) -> None:
     """Install what `selection` (uv sync options) selects, at the versions uv.lock pins.
 
     `uv sync --locked` rather than `session.install`: it installs exactly what uv.lock
-    pins (the same versions CI and the Dockerfile install), removes anything else, and
+    pins (the same versions CI {% if cookiecutter.include_image %}and the Dockerfile install{% else %}installs{% endif %}), removes anything else, and
     fails when uv.lock no longer matches pyproject.toml instead of resolving afresh. nox's
     uv backend points uv at the session's environment (UV_PROJECT_ENVIRONMENT).
     """
@@ -110,6 +117,7 @@ def install_locked(session: nox.Session, *selection: str) -> None:
 
 @nox.session(python=python_for_tools())
 def lint(session: nox.Session) -> None:
+{%- if cookiecutter.include_image and cookiecutter.include_kubernetes %}
     """Check the code (ruff, mypy), the Dockerfile, .github/ and the Kubernetes manifests.
 
     ruff check, ruff format --check and strict mypy always. When the project has them:
@@ -119,23 +127,47 @@ def lint(session: nox.Session) -> None:
     checks the tests, tasks.py and this file too, so lint installs every development
     dependency (the `dev` group).
     """
+{%- elif cookiecutter.include_image %}
+    """Check the code (ruff, mypy), the Dockerfile and .github/.
+
+    ruff check, ruff format --check and strict mypy always. When the project has them:
+    hadolint on the Dockerfile; GitHub's schemas (check-jsonschema) and zizmor (offline)
+    on the workflows and dependabot.yml; then tools/parity.py, the workflow against this
+    file. mypy checks the tests, tasks.py and this file too, so lint installs every
+    development dependency (the `dev` group).
+    """
+{%- else %}
+    """Check the code (ruff, mypy) and .github/.
+
+    ruff check, ruff format --check and strict mypy always. When the project has them:
+    GitHub's schemas (check-jsonschema) and zizmor (offline) on the workflows and
+    dependabot.yml; then tools/parity.py, the workflow against this file. mypy checks the
+    tests, tasks.py and this file too, so lint installs every development dependency (the
+    `dev` group).
+    """
+{%- endif %}
     RAN.append(session.name)
     install_locked(session, "--group=dev")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
+{%- if cookiecutter.include_image %}
     if DOCKERFILE.exists():
         session.run("hadolint", str(DOCKERFILE))
+{%- endif %}
     for schema, pattern in GITHUB_SCHEMAS.items():
         if files := sorted(Path().glob(pattern)):
             session.run("check-jsonschema", f"--builtin-schema={schema}", *map(str, files))
     if GITHUB_CONFIG.exists():
         # Strict: a file zizmor cannot parse is an error, not a warning and a pass.
         session.run("zizmor", "--offline", "--strict-collection", str(GITHUB_CONFIG))
+{%- if cookiecutter.include_image and cookiecutter.include_kubernetes %}
     if manifests := kubernetes_manifests():
         validate_manifests(session, manifests)
+{%- endif %}
     # CI calls exactly the gates and uses the same uv, nox, Pythons and PostgreSQL.
     session.run("python", "-m", "tools.parity")
+{%- if cookiecutter.include_image and cookiecutter.include_kubernetes %}
 
 
 def kubernetes_manifests() -> list[str]:
@@ -161,6 +193,7 @@ def validate_manifests(session: nox.Session, manifests: list[str]) -> None:
     )
     if problems:
         session.error(" ".join(str(problems).split()))
+{%- endif %}
 
 
 def run_tests(session: nox.Session, suite: str) -> None:

@@ -4,14 +4,25 @@
   step uses an action.
 - The calls, matrix expanded, are the default sessions less those tagged `local`, plus
   the sessions tagged `ci`: the noxfile declares both tags.
+{%- if cookiecutter.include_image %}
 - uv is declared once, as `uv==<version>` in pyproject.toml: setup-uv reads it there and
   the Dockerfile installs the version uv.lock pins (tools/locked_uv.py).
+{%- else %}
+- uv is declared once, as `uv==<version>` in pyproject.toml: setup-uv reads it there.
+{%- endif %}
 - nox's floor is declared once, in pyproject.toml's `nox` group; the noxfile repeats it
   where nox reads it (`needs_version`, the script header).
+{%- if cookiecutter.include_image %}
 - `.python-version` lists the tested Pythons, oldest first; the image's Python is one of
   them; CI's PostgreSQL is the project's major, and .github/postgres/Dockerfile (which
   Dependabot reads) names the same image.
 - Every container image is named by digest.
+{%- else %}
+- `.python-version` lists the tested Pythons, oldest first; CI's PostgreSQL is the
+  project's major, and .github/postgres/Dockerfile (which Dependabot reads) names the
+  same image.
+- Every container image CI runs is named by digest.
+{%- endif %}
 """
 
 from __future__ import annotations
@@ -156,7 +167,7 @@ def declared_uv(pyproject: Mapping[str, Any]) -> tuple[str | None, list[str]]:
 def uv_problems(
     workflow: Workflow, pyproject: Mapping[str, Any], dockerfile: str | None
 ) -> Iterator[str]:
-    """Where CI or the image would get another uv than the one pyproject.toml declares."""
+    """Where CI or a Dockerfile would get another uv than the one pyproject.toml declares."""
     version, problems = declared_uv(pyproject)
     yield from problems
     for job_name, job in workflow["jobs"].items():
@@ -201,7 +212,7 @@ def nox_floor_problems(pyproject: Mapping[str, Any], noxfile: str) -> Iterator[s
 
 
 def image_python_problems(dockerfile: str | None, tested: list[str]) -> Iterator[str]:
-    """Whether the image runs a Python the sessions test."""
+    """Whether a Dockerfile's Python is one the sessions test."""
     for match in IMAGE_PYTHON.finditer(dockerfile or ""):
         if match["version"] not in tested:
             yield (
@@ -249,7 +260,7 @@ def digest_problems(dockerfiles: Mapping[Path, str], workflow: Workflow) -> Iter
 
 
 def postgres_image_problems(workflow: Workflow, dockerfile: str | None) -> Iterator[str]:
-    """Whether the workflow's PostgreSQL is the image Dependabot keeps current."""
+    """Whether the workflow's PostgreSQL is the one Dependabot keeps current."""
     named = [match["image"] for match in FROM_LINE.finditer(dockerfile or "")]
     for job_name, job in workflow["jobs"].items():
         for name, service in job.get("services", {}).items():
