@@ -1,0 +1,133 @@
+"""Each combination of the yes/no options renders clean; one switched off leaves no trace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .support.static_checks import (
+    assert_every_file_parses,
+    assert_no_template_syntax,
+    assert_ruff_clean,
+    files_of,
+)
+from .support.template import render
+
+# The distinct renders: the manifests need the image, so without it include_kubernetes
+# changes nothing.
+COMBINATIONS = {
+    f"image-{image}-kubernetes-{kubernetes}-resilience-{resilience}": {
+        "include_image": image,
+        "include_kubernetes": kubernetes,
+        "include_resilience_tests": resilience,
+    }
+    for image, kubernetes in [("yes", "yes"), ("yes", "no"), ("no", "no")]
+    for resilience in ["yes", "no"]
+}
+
+# What belongs to an option alone, matched case-insensitively. Not "Dockerfile" nor
+# "Kubernetes" alone: .github/postgres/Dockerfile names CI's PostgreSQL for Dependabot in
+# every render, and docs/operations.md speaks of orchestrators in general.
+MARKERS = {
+    "include_image": [
+        "hadolint",
+        "podman",
+        "ghcr.io",
+        "nox -s image",
+        "IMAGE_TAG",
+        "IMAGE_ARCHIVE",
+        "CONTAINER_ENGINE",
+        ".dockerignore",
+        "docs/deployment.md",
+        "locked_uv",
+        "the image",
+    ],
+    "include_kubernetes": [
+        "kubernetes-validate",
+        "KUBERNETES_VERSION",
+        "Kubernetes manifests",
+        "Kubernetes' schemas",
+        "kustomiz",
+        "kubectl",
+        "deploy/",
+        "test_deploy",
+    ],
+    "include_resilience_tests": ["resilience", "test_replicas"],
+}
+# Made anew (the lock) or a record of every answer (the cruft state), on or off.
+NOT_SEARCHED = {"uv.lock", ".cruft.json"}
+# Known traces, (option, file, marker), each with why it stays. The parity check keeps its
+# Dockerfile checks in every render, dormant without a Dockerfile, because
+# tests/unit/test_parity.py, in every render too, calls them with a sample Dockerfile and
+# a sample push job; the image's tests and the replica scenario say what deploy/ runs.
+KNOWN_TRACES = {
+    ("include_image", "tools/parity.py", "locked_uv"),
+    ("include_image", "tests/unit/test_parity.py", "locked_uv"),
+    ("include_image", "tests/unit/test_parity.py", "ghcr.io"),
+    ("include_kubernetes", "tests/image/container.py", "deploy/"),
+    ("include_kubernetes", "tests/integration/resilience/test_replicas.py", "deploy/"),
+}
+
+
+def switched_off(answers: dict[str, str]) -> list[str]:
+    off = [option for option in MARKERS if answers[option] == "no"]
+    if answers["include_image"] == "no":  # the manifests run the image
+        off.append("include_kubernetes")
+    return sorted(set(off))
+
+
+def traces(project: Path, options: list[str]) -> list[str]:
+    """Each line of the render that names a switched-off option, as `file:line: marker`."""
+    found = []
+    for path in files_of(project):
+        relative = path.relative_to(project).as_posix()
+        if path.name in NOT_SEARCHED:
+            continue
+        # Line 0 is the file's own path.
+        lines = [relative.lower(), *path.read_text(encoding="utf-8").lower().splitlines()]
+        for option in options:
+            for marker in MARKERS[option]:
+                if (option, relative, marker) in KNOWN_TRACES:
+                    continue
+                found += [
+                    f"{relative}:{number}: {marker!r} ({option} is off)"
+                    for number, line in enumerate(lines)
+                    if marker.lower() in line
+                ]
+    return found
+
+
+@pytest.fixture(scope="module", params=list(COMBINATIONS.values()), ids=list(COMBINATIONS))
+def combination(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, str]]:
+    answers: dict[str, str] = request.param
+    return render(tmp_path_factory.mktemp("options"), **answers), answers
+
+
+def test_the_combination_renders_clean(combination: tuple[Path, dict[str, str]]) -> None:
+    project, _ = combination
+
+    assert_no_template_syntax(project)
+    assert_every_file_parses(project)
+    assert_ruff_clean(project)
+
+
+def test_a_switched_off_option_leaves_no_trace(combination: tuple[Path, dict[str, str]]) -> None:
+    project, answers = combination
+
+    assert traces(project, switched_off(answers)) == []
+
+
+def test_the_markers_are_the_options_own() -> None:
+    """Each marker is found with its option on: a marker nothing renders proves nothing."""
+    project = Path(__file__).resolve().parents[1] / "{{cookiecutter.project}}"
+    text = "\n".join(
+        f"{path.relative_to(project)}\n{path.read_text(encoding='utf-8')}".lower()
+        for path in files_of(project)
+        if path.name not in NOT_SEARCHED
+    )
+    for option, markers in MARKERS.items():
+        for marker in markers:
+            assert marker.lower() in text, (option, marker)
