@@ -1,4 +1,7 @@
-"""The command line: `python -m {{ cookiecutter.__package }}` serves, `... migrate` migrates."""
+"""The service's command line: `python -m {{ cookiecutter.__package }}` serves the app.
+
+With `migrate`, it applies the migrations instead (core/migrate.py).
+"""
 
 import sys
 
