@@ -111,7 +111,7 @@ def dependency_names(session: nox.Session) -> None:
     every supported Python on PATH (put them all there first).
     """
     session.install(*TEST_REQUIREMENTS)
-    session.run("python", "-m", "tests.support.dependency_names")
+    session.run("python", "-m", "tooling.dependency_names")
 
 
 @nox.session(default=False)

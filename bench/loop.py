@@ -16,9 +16,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.environment import environment
-from tests.support.nox_runs import commands_in_sessions, run_nox, venv_bin
-from tests.support.template import render
+from tooling.environment import environment
+from tooling.nox_runs import commands_in_sessions, run_nox, venv_bin
+from tooling.template import render
 
 SELECTION = ("--", "-x", "-k", "title")
 

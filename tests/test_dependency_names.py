@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from .support.dependency_names import NAMES_FILE, dependency_names
-from .support.stdlib_names import STDLIB_FILE, every_supported_pythons_names
+from tooling.dependency_names import NAMES_FILE, dependency_names
+from tooling.stdlib_names import STDLIB_FILE, every_supported_pythons_names
 
 
 @pytest.mark.pipeline

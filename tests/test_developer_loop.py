@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from .support.environment import environment, tool
-from .support.junit import case_names
-from .support.nox_runs import run_nox
-from .support.pythons import installed_pythons
-from .support.template import DEFAULT_PACKAGE, render
-from .support.template_history import GIT_IDENTITY, git, start_repository
+from tooling.environment import environment, tool
+from tooling.junit import case_names
+from tooling.nox_runs import run_nox
+from tooling.pythons import installed_pythons
+from tooling.template import DEFAULT_PACKAGE, render
+from tooling.template_history import GIT_IDENTITY, git, start_repository
 
 pytestmark = pytest.mark.pipeline
 

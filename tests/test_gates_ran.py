@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from .support.nox_runs import pipeline_order, run_nox
-from .support.template import SUPPORTED_PYTHONS, render_cli
+from tooling.nox_runs import pipeline_order, run_nox
+from tooling.template import SUPPORTED_PYTHONS, render_cli
 
 pytestmark = pytest.mark.pipeline
 

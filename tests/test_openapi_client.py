@@ -1,7 +1,7 @@
 """A client generated from the OpenAPI document, as a user would make one, works.
 
 openapi-python-client generates a Python client from the document the service serves
-(the service runs as its image does, tests/support/image.py); every operation is called
+(the service runs as its image does, tooling/image.py); every operation is called
 through it, with the typed request models it made, and answers with typed results.
 """
 
@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
-from .support.environment import tool
-from .support.image import RunningService, run_like_the_image
-from .support.template import render
+from tooling.environment import tool
+from tooling.image import RunningService, run_like_the_image
+from tooling.template import render
 
 pytestmark = pytest.mark.pipeline
 

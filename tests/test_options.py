@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from .support.static_checks import (
+from tooling.static_checks import (
     assert_every_file_parses,
     assert_no_template_syntax,
     assert_ruff_clean,
     files_of,
 )
-from .support.template import render
+from tooling.template import render
 
 # The distinct renders: the manifests need the image, so without it include_kubernetes
 # changes nothing.

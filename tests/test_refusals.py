@@ -18,7 +18,7 @@ import pytest
 import yaml
 from cookiecutter.environment import StrictEnvironment
 
-from .support.template import TEMPLATE, cookiecutter_command, render, render_cli
+from tooling.template import TEMPLATE, cookiecutter_command, render, render_cli
 
 
 def assert_refused(result: subprocess.CompletedProcess[str], *messages: str) -> None:

@@ -13,18 +13,17 @@ import pytest
 import yaml
 
 import answers
-
-from .support.documentation import documentation, page
-from .support.environment import tool
-from .support.network import free_port
-from .support.nox_runs import nox_listing, run_nox
-from .support.static_checks import (
+from tooling.documentation import documentation, page
+from tooling.environment import tool
+from tooling.network import free_port
+from tooling.nox_runs import nox_listing, run_nox
+from tooling.static_checks import (
     assert_every_file_parses,
     assert_no_template_syntax,
     assert_ruff_clean,
     files_of,
 )
-from .support.template import (
+from tooling.template import (
     DEFAULT_PACKAGE,
     DEFAULTS,
     TEMPLATE,

@@ -1,6 +1,6 @@
 """The server's workers never outlive its main process, and a worker that dies is replaced.
 
-The service runs as its image runs it (tests/support/image.py), with two workers, and its
+The service runs as its image runs it (tooling/image.py), with two workers, and its
 processes are killed from outside as a crash or an OOM kill would.
 """
 
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from .support.image import RunningService, run_like_the_image
-from .support.template import render
+from tooling.image import RunningService, run_like_the_image
+from tooling.template import render
 
 # How long a worker may take to notice its main process is gone, and a new one to start.
 GRACE_SECONDS = 15

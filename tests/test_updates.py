@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from .support.environment import environment, tool
-from .support.nox_runs import run_nox
-from .support.pythons import installed_pythons
-from .support.template import SUPPORTED_PYTHONS, cookiecutter_command
-from .support.template_history import (
+from tooling.environment import environment, tool
+from tooling.nox_runs import run_nox
+from tooling.pythons import installed_pythons
+from tooling.template import SUPPORTED_PYTHONS, cookiecutter_command
+from tooling.template_history import (
     commit_all,
     cruft,
     edit,

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from .support import workflow
-from .support.documentation import documentation, page
-from .support.environment import tool
-from .support.nox_runs import nox_listing, nox_sessions
-from .support.template import DEFAULTS, TEMPLATE, render
+from tooling import workflow
+from tooling.documentation import documentation, page
+from tooling.environment import tool
+from tooling.nox_runs import nox_listing, nox_sessions
+from tooling.template import DEFAULTS, TEMPLATE, render
 
 ANSWERS = [{}, {"include_image": "no"}, {"python_min": "3.13", "postgres_version": "16"}]
 DEFAULT_BRANCH_PUSH = (

@@ -12,7 +12,7 @@ from slugify import slugify
 
 from .environment import environment
 
-TEMPLATE = Path(__file__).resolve().parents[2]
+TEMPLATE = Path(__file__).resolve().parents[1]
 DEFAULTS = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
 SUPPORTED_PYTHONS: list[str] = DEFAULTS["__supported_pythons"].split()
 # The default project's import package, derived from its name as cookiecutter.json does.

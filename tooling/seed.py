@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-LESSON_TESTS = Path(__file__).parents[1] / "seed" / "lesson_tests.py"
+LESSON_TESTS = Path(__file__).parents[1] / "tests" / "seed" / "lesson_tests.py"
 LESSON_IMPORT = "from task_service.main import app"
 # Where they go: beside the integration tests, whose conftest.py names the test database.
 IN_A_RENDER = Path("tests/integration/test_main.py")

@@ -14,6 +14,7 @@ LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{|\{%|\{#")
 
 
 def files_of(project: Path) -> list[Path]:
+    """Every file of the project, in order."""
     return sorted(path for path in project.rglob("*") if path.is_file())
 
 
