@@ -201,6 +201,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m {{ cookiecutter.__package }}",
         description=__doc__,
+        epilog="Run with `migrate` as the only argument to apply the migrations instead.",
     )
     parser.add_argument("--reload", action="store_true", help="restart when the source changes")
     arguments = parser.parse_args(argv)
