@@ -17,6 +17,7 @@ from bench.pipeline import PipelineResult, Timing, floor_steps, own_python, sess
 from bench.process_cpu import cpu_seconds
 from bench.service import (
     BARE_ASGI,
+    CONTENDERS,
     CREATE,
     HEALTH,
     PLAIN_FASTAPI,
@@ -24,12 +25,16 @@ from bench.service import (
     SERVICE,
     SQLALCHEMY_FASTAPI,
     Comparison,
+    Contender,
     CostedRuns,
     ObservabilityCost,
     ServiceResult,
     median_run,
+    other_app,
 )
+from tooling.image import fetch_json, run_like_the_image
 from tooling.nox_runs import NoxRun, commands_in_sessions
+from tooling.template import render
 
 REPORT = """\
 Running 10s test @ http://127.0.0.1:8000/health
@@ -284,3 +289,14 @@ def test_cpu_seconds_count_the_children_of_a_process_too() -> None:
     finally:
         os.killpg(parent.pid, signal.SIGKILL)
         parent.wait()
+
+
+@pytest.mark.pipeline
+@pytest.mark.parametrize("contender", [c for c in CONTENDERS if c.app], ids=lambda c: c.key)
+def test_each_peer_starts_as_the_service_does_and_answers(
+    contender: Contender, tmp_path: Path
+) -> None:
+    project = render(tmp_path / "render")
+
+    with run_like_the_image(project, tmp_path / "run", other_app=other_app(contender)) as peer:
+        assert fetch_json(f"{peer.url}/health", status=200) == {"status": "ok"}

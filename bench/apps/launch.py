@@ -2,16 +2,29 @@
 
 The service's own start command (serve.main) runs with its target replaced: the settings
 are read and checked, the migrations make the same table, and Granian runs with the same
-configuration and logging. The app's module must be importable by Granian's workers:
-the bench puts this folder on PYTHONPATH.
+configuration and logging. Its target is a factory each worker calls (`peer` below),
+which imports the peer named in PEER_APP; the bench puts this folder on PYTHONPATH.
 """
 
 from __future__ import annotations
 
+import importlib
+import os
 import sys
 
 from task_service.core import serve
 
+# The peer (`module:attribute`), for the workers, which inherit the environment.
+PEER_APP = "BENCH_PEER_APP"
+
+
+def peer() -> object:
+    """The peer app, in a worker: what serve.py's factory target returns for the service."""
+    module, _, attribute = os.environ[PEER_APP].partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
 if __name__ == "__main__":
-    serve.APP = sys.argv[1]
+    os.environ[PEER_APP] = sys.argv[1]
+    serve.APP = "launch:peer"
     serve.main([])
