@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from tooling.processes import stat_fields
+
 CLOCK_TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 
 
@@ -31,11 +33,8 @@ def process_tree(pid: int) -> list[int]:
 
 def own_cpu_seconds(pid: int) -> float:
     """User and system CPU seconds of one process (its threads included); 0 once it has ended."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
+    fields = stat_fields(pid)
+    if fields is None:
         return 0.0
-    # Fields after the command name, which is in parentheses and may hold spaces:
-    # utime and stime are the 14th and 15th fields of the whole line.
-    fields = stat.rpartition(")")[2].split()
+    # utime and stime, the 14th and 15th fields of the whole line.
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS_PER_SECOND

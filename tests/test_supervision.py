@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tooling.image import RunningService, run_like_the_image
+from tooling.processes import alive, live_children
 from tooling.template import render
 
 # How long a worker may take to notice its main process is gone, and a new one to start.
@@ -27,34 +28,12 @@ GRACE_SECONDS = 15
 def service(tmp_path: Path) -> Iterator[RunningService]:
     project = render(tmp_path / "render")
     with run_like_the_image(project, tmp_path / "run", settings={"WORKERS": "2"}) as running:
-        workers = children_of(running.process.pid)
+        workers = live_children(running.process.pid)
         try:
             yield running
         finally:
-            for pid in workers + children_of(running.process.pid):
+            for pid in workers + live_children(running.process.pid):
                 kill(pid)  # whatever the test left: nothing may outlive it
-
-
-def children_of(pid: int) -> list[int]:
-    """The live processes whose parent is `pid`, by /proc (a zombie has ended)."""
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            state, parent = stat.read_text(encoding="utf-8").rpartition(")")[2].split()[:2]
-        except OSError:
-            continue  # it ended meanwhile
-        if int(parent) == pid and state != "Z":
-            children.append(int(stat.parent.name))
-    return children
-
-
-def alive(pid: int) -> bool:
-    """Whether a process with this id exists and has not ended (a zombie has ended)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rpartition(")")[2].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def kill(pid: int) -> None:
@@ -82,7 +61,7 @@ def wait_for(condition: object, what: str) -> None:
 
 
 def test_the_workers_stop_when_the_main_process_is_killed(service: RunningService) -> None:
-    workers = children_of(service.process.pid)
+    workers = live_children(service.process.pid)
     assert len(workers) == 2, workers
 
     service.process.kill()
@@ -95,26 +74,26 @@ def test_the_workers_stop_when_the_main_process_is_killed(service: RunningServic
 def test_a_killed_worker_is_replaced_and_the_others_keep_serving(
     service: RunningService,
 ) -> None:
-    workers = children_of(service.process.pid)
+    workers = live_children(service.process.pid)
     assert len(workers) == 2, workers
 
     kill(workers[0])
 
     def replaced() -> bool:
-        now = children_of(service.process.pid)
+        now = live_children(service.process.pid)
         return len(now) == 2 and workers[0] not in now
 
-    wait_for(replaced, f"worker {workers[0]} not replaced: {children_of(service.process.pid)}")
+    wait_for(replaced, f"worker {workers[0]} not replaced: {live_children(service.process.pid)}")
     assert service.process.poll() is None, "the main process stopped"
     wait_for(lambda: answers(f"{service.url}/health"), "/health does not answer")
 
 
 def test_a_worker_that_keeps_dying_stops_the_server_non_zero(service: RunningService) -> None:
-    workers = set(children_of(service.process.pid))
+    workers = set(live_children(service.process.pid))
     kill(min(workers))
-    wait_for(lambda: set(children_of(service.process.pid)) - workers, "the worker not replaced")
+    wait_for(lambda: set(live_children(service.process.pid)) - workers, "the worker not replaced")
 
-    (replacement,) = set(children_of(service.process.pid)) - workers
+    (replacement,) = set(live_children(service.process.pid)) - workers
     kill(replacement)  # again at once: a crash loop
 
     wait_for(lambda: service.process.poll() is not None, "the main process still runs")

@@ -1,4 +1,4 @@
-"""The processes still running from a folder: what a finished run must not leave behind."""
+"""This machine's processes, read from /proc: which run from a folder, which are alive."""
 
 from __future__ import annotations
 
@@ -19,3 +19,29 @@ def processes_from(folder: Path) -> list[str]:
         if str(folder) in command:
             found.append(command)
     return found
+
+
+def stat_fields(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (state, parent, ...); None if gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    # The command name, in parentheses, may hold spaces: the fields follow its last ")".
+    return stat.rpartition(")")[2].split()
+
+
+def alive(pid: int) -> bool:
+    """Whether a process with this id exists and has not ended (a zombie has ended)."""
+    fields = stat_fields(pid)
+    return fields is not None and fields[0] != "Z"
+
+
+def live_children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` and that have not ended."""
+    children = []
+    for process in Path("/proc").iterdir():
+        fields = stat_fields(int(process.name)) if process.name.isdigit() else None
+        if fields is not None and int(fields[1]) == pid and fields[0] != "Z":
+            children.append(int(process.name))
+    return children
