@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.__package }}.app import create_app
-from {{ cookiecutter.__package }}.core.dependencies import get_database
-from {{ cookiecutter.__package }}.tasks.repository import get_task_repository
 
 from .fakes import FakeDatabase
 from .service import UNIT_SETTINGS
@@ -28,10 +27,14 @@ def test_ready_when_the_database_answers(client: TestClient) -> None:
     assert response.json() == {"status": "ready"}
 
 
-def test_not_ready_while_the_database_is_unavailable(app: FastAPI, client: TestClient) -> None:
-    app.dependency_overrides[get_database] = lambda: FakeDatabase(available=False)
+def unavailable_database(_settings: object) -> nullcontext[FakeDatabase]:
+    """The lifespan's database, unavailable."""
+    return nullcontext(FakeDatabase(available=False))
 
-    response = client.get("/ready")
+
+def test_not_ready_while_the_database_is_unavailable() -> None:
+    with TestClient(create_app(UNIT_SETTINGS, database=unavailable_database)) as client:
+        response = client.get("/ready")
 
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
@@ -44,13 +47,9 @@ def test_not_ready_while_the_database_is_unavailable(app: FastAPI, client: TestC
     }
 
 
-def test_the_task_routes_use_the_database_that_get_database_gives(
-    app: FastAPI, client: TestClient
-) -> None:
-    del app.dependency_overrides[get_task_repository]  # the real repository, on the fake
-    app.dependency_overrides[get_database] = lambda: FakeDatabase(available=False)
-
-    response = client.get("/tasks")
+def test_the_task_routes_use_the_lifespans_database() -> None:
+    with TestClient(create_app(UNIT_SETTINGS, database=unavailable_database)) as client:
+        response = client.get("/tasks")  # the real repository, on the unavailable fake
 
     assert response.status_code == 503
     assert response.headers["retry-after"] == "5"

@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import NamedTuple
 
 import asyncpg
+from fastapi import Request
 
 from ..settings import Settings
 from .durations import milliseconds
@@ -44,6 +45,27 @@ logging.getLogger("asyncpg.pool").addFilter(POOL_RECONNECT_NOISE)
 
 class DatabaseUnavailableError(Exception):
     """The database cannot serve the request now; the client may retry later."""
+
+
+class LifespanNotRunError(RuntimeError):
+    """The app serves a request without having run its lifespan, so it has no database."""
+
+    def __init__(self) -> None:
+        """Say how to start the app properly."""
+        super().__init__(
+            "the service has no database because its lifespan did not run: start it with "
+            "`python -m {{ cookiecutter.__package }}`, or in tests use "
+            "`with TestClient(app) as client:`"
+        )
+
+
+def request_database(request: Request) -> Database:
+    """The database the lifespan opened (app.py), for a request's route."""
+    try:
+        database: Database = request.state.database
+    except AttributeError:
+        raise LifespanNotRunError from None
+    return database
 
 
 class PoolSizes(NamedTuple):

@@ -10,8 +10,7 @@ from fastapi import Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
-from .database import DatabaseUnavailableError
-from .dependencies import LifespanNotRunError
+from .database import DatabaseUnavailableError, LifespanNotRunError
 from .problems import MAX_REPORTED_PROBLEMS, InputProblem, echoed, problem_response
 from .routing import matching_routes
 

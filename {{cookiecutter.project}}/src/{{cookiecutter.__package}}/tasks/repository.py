@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Protocol
 
 import asyncpg
-from fastapi import Depends
+from fastapi import Depends, Request
 
-from ..core.database import Database
-from ..core.dependencies import DatabaseDep
+from ..core.database import Database, request_database
 from .schemas import Task, TaskCreate, TaskUpdate
 
 INSERT_TASK = """
@@ -96,9 +95,9 @@ class PostgresTaskRepository:
         return deleted_id is not None
 
 
-async def get_task_repository(database: DatabaseDep) -> TaskRepository:
+async def get_task_repository(request: Request) -> TaskRepository:
     """The task repository routes use, on the lifespan's database; tests may override it."""
-    return PostgresTaskRepository(database)
+    return PostgresTaskRepository(request_database(request))
 
 
 TaskRepositoryDep = Annotated[TaskRepository, Depends(get_task_repository)]

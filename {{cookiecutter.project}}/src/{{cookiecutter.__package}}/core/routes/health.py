@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
-from ..dependencies import DatabaseDep
+from ..database import request_database
 from ..openapi import problem_responses
 
 router = APIRouter(tags=["health"])
@@ -17,7 +17,7 @@ async def health() -> dict[str, str]:
 
 
 @router.get("/ready", operation_id="ready", responses=problem_responses(503))
-async def ready(database: DatabaseDep) -> dict[str, str]:
+async def ready(request: Request) -> dict[str, str]:
     """Readiness: 200 when the database answers and takes writes, 503 otherwise."""
-    await database.ping()
+    await request_database(request).ping()
     return {"status": "ready"}
