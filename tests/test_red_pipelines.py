@@ -287,7 +287,7 @@ CONTRACT_BREAKAGES: dict[str, tuple[Breakage, str]] = {
     # The document promises an X-Request-ID on every answer (openapi.py).
     "request-id-not-echoed": (
         replace(
-            f"src/{DEFAULT_PACKAGE}/core/observe.py",
+            f"src/{DEFAULT_PACKAGE}/core/http_layer.py",
             'message["headers"] = [*message.get("headers", ()), id_header]',
             'message["headers"] = list(message.get("headers", ()))',
         ),

@@ -14,16 +14,16 @@ from typing import Any, TypedDict
 
 import structlog
 from fastapi import FastAPI
+from granian.utils.proxies import wrap_asgi_with_proxy_headers
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp
 
 from .core.database import Database, open_database
 from .core.error_handlers import exception_handlers
-from .core.limits import BodySizeLimit, BodyTimeout, ConcurrencyLimit, ForwardedHeaders
+from .core.http_layer import HttpLayer
 from .core.metrics import Metrics
 from .core.metrics_port import serving_metrics
 from .core.migrate import apply_migrations
-from .core.observe import ObserveRequests
 from .core.openapi import problem_responses, with_problem_schemas, with_request_ids
 from .core.routes import health
 from .core.routes.docs import docs_router
@@ -73,14 +73,18 @@ class Service(FastAPI):
 def http_layers(settings: Settings, metrics: Metrics | None) -> list[Middleware]:
     """The ASGI layers every request passes through, outermost first."""
     log = structlog.get_logger(__package__).bind() if settings.log_requests else None
-    forwarded = [Middleware(ForwardedHeaders, trusted_proxies=settings.trusted_proxies)]
+    trusted = settings.trusted_proxies
     return [
-        # First: every other layer, the request log included, sees the forwarded client.
-        *(forwarded if settings.trusted_proxies else []),
-        Middleware(ObserveRequests, log=log, metrics=metrics),
-        Middleware(ConcurrencyLimit, limit=settings.max_concurrent_requests),
-        Middleware(BodyTimeout, timeout=settings.http_body_timeout),
-        Middleware(BodySizeLimit, limit=settings.max_request_body_bytes),
+        # First: the request log sees the client a trusted proxy forwarded for.
+        *([Middleware(wrap_asgi_with_proxy_headers, trusted_hosts=trusted)] if trusted else []),
+        Middleware(
+            HttpLayer,
+            max_concurrent=settings.max_concurrent_requests,
+            max_body_bytes=settings.max_request_body_bytes,
+            body_timeout=settings.http_body_timeout,
+            log=log,
+            durations=metrics.request_duration if metrics else None,
+        ),
     ]
 
 

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from starlette.exceptions import HTTPException
 from starlette.types import Message, Receive, Scope, Send
 
-from {{ cookiecutter.__package }}.core import limits
-from {{ cookiecutter.__package }}.core.limits import BodySizeLimit
+from {{ cookiecutter.__package }}.core import http_layer
+from {{ cookiecutter.__package }}.core.http_layer import HttpLayer
 from {{ cookiecutter.__package }}.core.routes.docs import docs_router
 from {{ cookiecutter.__package }}.settings import DEFAULT_MAX_REQUEST_BODY_BYTES
 
@@ -82,7 +82,15 @@ def refuse(headers: dict[str, str], pieces: int) -> tuple[list[str], dict[bytes,
         "path": "/",
         "headers": [(name.encode(), value.encode()) for name, value in headers.items()],
     }
-    asyncio.run(BodySizeLimit(read_it_all, limit=2048)(scope, receive, send))
+    layer = HttpLayer(
+        read_it_all,
+        max_concurrent=1,
+        max_body_bytes=2048,
+        body_timeout=10,
+        log=None,
+        durations=None,
+    )
+    asyncio.run(layer(scope, receive, send))
     return events, answer
 
 
@@ -108,7 +116,7 @@ def test_a_client_waiting_for_100_continue_gets_its_413_at_once() -> None:
 
 
 def test_only_so_much_of_a_refused_body_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(limits, "DRAIN_BYTES", 2 * 1024)
+    monkeypatch.setattr(http_layer, "DRAIN_BYTES", 2 * 1024)
 
     events, answer = refuse({"content-length": str(100 * 1024)}, pieces=100)
 

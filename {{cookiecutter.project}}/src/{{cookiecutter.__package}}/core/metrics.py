@@ -1,6 +1,6 @@
 """The service's Prometheus metrics, in a registry of the app's own (docs/operations.md lists them).
 
-Unknown methods and unmatched paths share one label each, so clients cannot grow the series.
+The request histogram is observed by the HTTP layer (http_layer.py).
 """
 
 from __future__ import annotations
@@ -22,15 +22,8 @@ from prometheus_client.registry import Collector
 from .database import Database
 from .log_output import BatchedLineWriterFactory
 
-UNMATCHED_ROUTE = "unmatched"
-OTHER_METHOD = "OTHER"
-HTTP_METHODS = frozenset(
-    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
-)
 # From a quick read on an idle service to past DB_COMMAND_TIMEOUT's default.
 DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
-
-Labels = tuple[str, str, int]
 
 
 class Metrics:
@@ -48,21 +41,6 @@ class Metrics:
             buckets=DURATION_BUCKETS,
             registry=self.registry,
         )
-        # prometheus-client looks children up under a lock: the few this service sees are cached.
-        self.request_durations: dict[Labels, Histogram] = {}
-
-    def observe_request(self, method: str, route: str | None, status: int, seconds: float) -> None:
-        """Count a request served by `route` (None if no route matched) in `seconds`."""
-        labels = (
-            method if method in HTTP_METHODS else OTHER_METHOD,
-            route or UNMATCHED_ROUTE,
-            status,
-        )
-        child = self.request_durations.get(labels)
-        if child is None:
-            child = self.request_duration.labels(labels[0], labels[1], str(status))
-            self.request_durations[labels] = child
-        child.observe(seconds)
 
     @contextmanager
     def watching(self, database: Database) -> Iterator[None]:

@@ -25,7 +25,7 @@ HEADERS: dict[int, dict[str, Any]] = {
     }
 }
 
-# Any value is accepted: one that is not a sane id is replaced (observe.py).
+# Any value is accepted: one that is not a sane id is replaced (http_layer.py).
 REQUEST_ID_PARAMETER = {
     "name": "X-Request-ID",
     "in": "header",

@@ -190,7 +190,7 @@ def serve(settings: Settings, *, reload: bool = False) -> None:
         ),
         reload=reload,
         reload_paths=[SOURCE],
-        # Granian's lines rendered like ours; its access log stays off (observe.py logs requests).
+        # Granian's lines look like ours; its access log is off: http_layer.py logs requests.
         log_level=LogLevels(settings.log_level),
         log_dictconfig=standard_logging_config(settings),
     ).serve()

@@ -20,7 +20,7 @@ import anyio.abc
 import httpx2
 import pytest
 
-from {{ cookiecutter.__package }}.core.limits import DRAIN_BYTES
+from {{ cookiecutter.__package }}.core.http_layer import DRAIN_BYTES
 
 from ..running_service import RunningService, running_service
 
