@@ -17,11 +17,12 @@ from typing import Any
 import pytest
 import structlog
 
-from {{ cookiecutter.__package }}.core.log_output import (
-    BatchedLineWriter,
-    BatchedLineWriterFactory,
+from {{ cookiecutter.__package }}.core.logs import (
+    LineWriter,
+    LineWriterFactory,
+    LogFormat,
+    configure_logging,
 )
-from {{ cookiecutter.__package }}.core.logs import LogFormat, configure_logging
 from {{ cookiecutter.__package }}.settings import Settings
 
 # Loggers configure_logging sets up, besides the root.
@@ -31,14 +32,13 @@ CONFIGURED_LOGGERS = ("_granian", "granian.access")
 class ServiceLog:
     """The lines the service wrote to standard output since the block began."""
 
-    def __init__(self, capsys: pytest.CaptureFixture[str], writer: BatchedLineWriter) -> None:
+    def __init__(self, capsys: pytest.CaptureFixture[str], writer: LineWriter) -> None:
         self.capsys = capsys
         self.writer = writer
         self.written = ""
 
     def lines(self) -> list[str]:
-        """Every line so far, once the lines waiting for the event loop are written too."""
-        self.writer.flush()
+        """Every line so far."""
         self.written += self.capsys.readouterr().out
         return self.written.splitlines()
 
@@ -61,7 +61,7 @@ def service_logging(
     capsys.readouterr()
     configure_logging(settings.model_copy(update={"log_format": log_format}))
     factory = structlog.get_config()["logger_factory"]
-    assert isinstance(factory, BatchedLineWriterFactory)
+    assert isinstance(factory, LineWriterFactory)
     try:
         yield ServiceLog(capsys, factory.writer)
     finally:

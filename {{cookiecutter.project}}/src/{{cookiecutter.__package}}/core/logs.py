@@ -1,22 +1,22 @@
 """Where log lines go and what they look like: one format (LOG_FORMAT) for every line.
 
-Request lines go through structlog straight to bytes (log_output.py); standard library
-records (asyncpg, Granian, warnings) through structlog's ProcessorFormatter, alike.
+structlog renders its events straight to bytes (LineWriter); standard library records
+(asyncpg, Granian, warnings) go through structlog's ProcessorFormatter, alike.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.config
 import sys
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 import orjson
 import structlog
 from structlog.typing import EventDict, Processor
 
 from ..settings import Settings
-from .log_output import BatchedLineWriterFactory
 
 LogFormat = Literal["json", "console"]
 
@@ -26,10 +26,49 @@ def configure_logging(settings: Settings) -> None:
     structlog.configure(
         processors=[*event_processors(settings.log_format), byte_renderer(settings.log_format)],
         wrapper_class=structlog.make_filtering_bound_logger(settings.log_level.upper()),
-        logger_factory=BatchedLineWriterFactory(sys.stdout.buffer),
+        logger_factory=LineWriterFactory(sys.stdout.buffer),
         cache_logger_on_first_use=True,
     )
     logging.config.dictConfig(standard_logging_config(settings))
+
+
+class LineWriter:
+    """A structlog logger writing each line to a stream; a failed write loses that line only.
+
+    The lost lines are counted (`lost`, a metric) and the first failure said on stderr.
+    """
+
+    def __init__(self, stream: BinaryIO) -> None:
+        """Write to this binary stream (standard output's, for the service)."""
+        self.stream = stream
+        self.lost = 0
+
+    def msg(self, line: bytes) -> None:
+        """Write the line and flush it, so that it is seen at once."""
+        try:
+            self.stream.write(line + b"\n")
+            self.stream.flush()
+        except (OSError, ValueError) as error:  # ValueError: the stream was closed
+            if not self.lost:
+                with contextlib.suppress(OSError, ValueError):
+                    print(f"log lines cannot be written, and are lost: {error}", file=sys.stderr)
+            self.lost += 1
+
+    # structlog calls the method named after the log level.
+    log = debug = info = warn = warning = msg
+    fatal = failure = err = error = critical = exception = msg
+
+
+class LineWriterFactory:
+    """Hands structlog the one writer of this process's standard output."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        """Every logger writes to this stream, through one writer."""
+        self.writer = LineWriter(stream)
+
+    def __call__(self, *_names: Any) -> LineWriter:
+        """The writer, whatever the logger's name."""
+        return self.writer
 
 
 def event_processors(log_format: LogFormat) -> list[Processor]:

@@ -20,7 +20,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from .database import Database
-from .log_output import BatchedLineWriterFactory
+from .logs import LineWriterFactory
 
 # From a quick read on an idle service to past DB_COMMAND_TIMEOUT's default.
 DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
@@ -59,7 +59,7 @@ class LogCollector(Collector):
     def collect(self) -> Iterable[Metric]:
         """The lost-lines counter of the process's log writer, 0 before logging is set up."""
         factory = structlog.get_config()["logger_factory"]
-        lost = factory.writer.lost if isinstance(factory, BatchedLineWriterFactory) else 0
+        lost = factory.writer.lost if isinstance(factory, LineWriterFactory) else 0
         yield CounterMetricFamily("log_lines_lost", "Log lines that could not be written.", lost)
 
 
