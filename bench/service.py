@@ -1,12 +1,14 @@
 """Service benchmark: the service beside its peers, each run as its image runs it, loaded by wrk.
 
-Four apps answer the same three requests, each run by the service's own start command and
-Granian configuration, with its own PostgreSQL, pool size and the service's request line
-(bench/apps): the service; the plainest FastAPI app with those routes; a bare ASGI
-app over one asyncpg pool, the floor; and FastAPI over SQLAlchemy's async ORM, as the most
-used FastAPI templates write it. `GET /health` touches no database: its rate is what the
-framework and server manage on this machine. `POST /tasks` inserts a row per request;
-`GET /tasks/{id}` reads tasks created beforehand, at random.
+Five apps answer the same three requests, each run by the service's own start command and
+Granian configuration, with its own PostgreSQL and pool size (bench/apps): the service;
+the plainest FastAPI app with those routes, as a user writes it (no request log: what the
+service is compared with) and again writing the service's request line; a bare ASGI app
+over one asyncpg pool, the floor; and FastAPI over SQLAlchemy's async ORM, as the most
+used FastAPI templates write it (these two write the request line too). `GET /health`
+touches no database: its rate is what the framework and server manage on this machine.
+`POST /tasks` inserts a row per request; `GET /tasks/{id}` reads tasks created
+beforehand, at random.
 
 The load is fixed: 64 connections from one wrk thread for 10 s, after a 3 s warm-up that
 is not counted. One wrk thread because the machine may have only two cores, shared by wrk,
@@ -14,10 +16,11 @@ the app (one process, one event loop: at most one core) and PostgreSQL; one C th
 more than one Python process can answer, and a second would only take CPU from the other
 two. 64 connections keep a pool of 10 connections busy with requests waiting, as a loaded
 service is. Each endpoint is loaded on every app in turn, three rounds, each round in
-another order, so that drift over the run hits every app alike; the run with the median
-rate is kept, with the CPU each request cost the app's processes. Then the service's
-`/health` is loaded again while six clients keep trying to upload 50 MB bodies, which it
-refuses after 64 KiB: it must stay about as quick.
+another order, so that drift over the run hits every app alike. The first figure is the
+CPU each request cost the app's processes (the median over the runs): it follows what else
+the machine runs much less than the rate does; the run with the median rate is kept beside
+it. Then the service's `/health` is loaded again while six clients keep trying to upload
+50 MB bodies, which it refuses after 64 KiB: it must stay about as quick.
 
 Last, what the request log and the metrics cost: `GET /tasks/{id}` on two more services
 with the same history, one as configured by default and one with both switched off
@@ -78,23 +81,51 @@ READ = Endpoint("GET /tasks/{id}", "read", "/", wrk.READ_TASK_SCRIPT)
 ENDPOINTS = (HEALTH, CREATE, READ)
 
 
+# What an app has on, as the tables name it.
+REQUEST_LINE = "request line and id"
+
+
 @dataclass(frozen=True)
 class Contender:
-    """An app in the comparison: the service (`app` None), or one of bench/apps."""
+    """An app in the comparison: the service (`app` None), or one of bench/apps.
+
+    `on` says what it does for each request beyond answering it, as the tables show it.
+    """
 
     key: str
     label: str
     app: str | None = None
     requirements: tuple[str, ...] = ()
+    on: tuple[str, ...] = (REQUEST_LINE,)
+
+    @property
+    def logs_requests(self) -> bool:
+        """Whether it writes the service's request line (and echoes the request id)."""
+        return REQUEST_LINE in self.on
 
 
-SERVICE = Contender("service", "the service")
-PLAIN_FASTAPI = Contender("plain-fastapi", "plain FastAPI", "plain_fastapi:app")
+SERVICE = Contender(
+    "service",
+    "the service",
+    on=(REQUEST_LINE, "metrics", "concurrency and body limits", "dependencies", "response model"),
+)
+# What a user compares the service with: FastAPI as they would write it.
+PLAIN_FASTAPI = Contender(
+    "plain-fastapi", "plain FastAPI, no request log", "plain_fastapi:api", on=()
+)
+# The same app with the service's request line: what the line costs, apart from the design.
+PLAIN_FASTAPI_LOGGING = Contender(
+    "plain-fastapi-log", "plain FastAPI + request line", "plain_fastapi:app"
+)
 BARE_ASGI = Contender("bare-asgi", "bare ASGI + asyncpg", "bare_asgi:app")
 SQLALCHEMY_FASTAPI = Contender(
-    "sqlalchemy", "FastAPI + SQLAlchemy ORM", "sqlalchemy_fastapi:app", (SQLALCHEMY,)
+    "sqlalchemy",
+    "FastAPI + SQLAlchemy ORM",
+    "sqlalchemy_fastapi:app",
+    (SQLALCHEMY,),
+    on=(REQUEST_LINE, "ORM session per request"),
 )
-CONTENDERS = (SERVICE, PLAIN_FASTAPI, BARE_ASGI, SQLALCHEMY_FASTAPI)
+CONTENDERS = (SERVICE, PLAIN_FASTAPI, PLAIN_FASTAPI_LOGGING, BARE_ASGI, SQLALCHEMY_FASTAPI)
 
 
 @dataclass(frozen=True)
@@ -113,6 +144,11 @@ class CostedRuns:
     def median_cpu_us(self) -> float:
         """The median CPU cost of a request over the runs."""
         return statistics.median(self.cpu_us_per_request)
+
+    @property
+    def median_rate(self) -> float:
+        """The median requests per second over the runs."""
+        return statistics.median(self.rates)
 
     @property
     def rates(self) -> list[float]:
@@ -152,6 +188,15 @@ def median_run(results: list[wrk.WrkResult]) -> wrk.WrkResult:
     return ordered[(len(ordered) - 1) // 2]
 
 
+def create_tasks_in_each(urls: list[str], count: int = TASKS_TO_READ) -> tuple[str, str]:
+    """Create `count` tasks in each service; the first and last id, the same in all of them."""
+    tasks = {create_tasks(url, count) for url in urls}
+    if len(tasks) != 1:
+        raise RuntimeError(f"the apps numbered their tasks differently: {tasks}")
+    (first, last) = tasks.pop()
+    return str(first), str(last)
+
+
 def create_tasks(url: str, count: int) -> tuple[int, int]:
     """Create `count` tasks one after the other; return the first and last id."""
     ids = [
@@ -186,8 +231,9 @@ def load_in_turn(
     endpoint: Endpoint,
     workdir: Path,
     script_args: tuple[str, ...] = (),
+    rounds: int = RUNS_PER_ENDPOINT,
 ) -> dict[str, CostedRuns]:
-    """Warm each service up, then load them in turn, RUNS_PER_ENDPOINT rounds.
+    """Warm each service up, then load them in turn, `rounds` rounds.
 
     Each round starts one service later than the one before (ABCD, BCDA, CDAB...), so that
     none always goes first. Every answer must be a 2xx.
@@ -197,7 +243,7 @@ def load_in_turn(
         wrk.run(service.url + endpoint.path, WARM_UP, script, *script_args)
     runs = {key: CostedRuns() for key in services}
     keys = list(services)
-    for round_number in range(RUNS_PER_ENDPOINT):
+    for round_number in range(rounds):
         shift = round_number % len(keys)
         for key in keys[shift:] + keys[:shift]:
             service = services[key]
@@ -239,12 +285,9 @@ def measure_service(workdir: Path) -> ServiceResult:
         service = services[SERVICE.key]
         versions = versions_in(service.venv, ["fastapi", "granian"])
         versions |= versions_in(services[SQLALCHEMY_FASTAPI.key].venv, ["sqlalchemy"])
-        tasks = {create_tasks(url, TASKS_TO_READ) for url in (s.url for s in services.values())}
-        tasks |= {create_tasks(pair.url, TASKS_TO_READ) for pair in on_and_off.values()}
-        if len(tasks) != 1:
-            raise RuntimeError(f"the apps numbered their tasks differently: {tasks}")
-        (first, last) = tasks.pop()
-        script_args = {READ: (str(first), str(last))}
+        script_args = {
+            READ: create_tasks_in_each([s.url for s in (*services.values(), *on_and_off.values())])
+        }
         comparisons = [
             Comparison(
                 endpoint,

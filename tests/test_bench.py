@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 
 from bench import report, wrk
+from bench.ab import A, AbResult, B, render_from
 from bench.loop import LoopResult
 from bench.pipeline import PipelineResult, Timing, floor_steps, own_python, session_phase
 from bench.process_cpu import cpu_seconds
@@ -21,6 +25,7 @@ from bench.service import (
     CREATE,
     HEALTH,
     PLAIN_FASTAPI,
+    PLAIN_FASTAPI_LOGGING,
     READ,
     SERVICE,
     SQLALCHEMY_FASTAPI,
@@ -34,7 +39,7 @@ from bench.service import (
 )
 from tooling.image import fetch_json, run_like_the_image
 from tooling.nox_runs import NoxRun, commands_in_sessions
-from tooling.template import render
+from tooling.template import TEMPLATE, render
 
 REPORT = """\
 Running 10s test @ http://127.0.0.1:8000/health
@@ -221,16 +226,21 @@ def test_loop_table_gives_each_ways_overhead_and_judges_reuse_against_no_install
     assert "| 6.0 s | 6.0, 5.0, 7.0 | +3.1 s | nox/-R 1.50x | <= 1.25x: missed |" in table
 
 
-def runs_at(rate: float, p99_ms: float = 2.0) -> CostedRuns:
+def runs_at(rate: float, p99_ms: float = 2.0, cpu_us: float | None = None) -> CostedRuns:
     result = wrk.WrkResult(1, rate, p50_ms=1.0, p99_ms=p99_ms, not_successful=0, socket_errors=0)
-    return CostedRuns([result], [1e6 / rate])
+    return CostedRuns([result], [1e6 / rate if cpu_us is None else cpu_us])
 
 
-def test_service_table_compares_the_service_with_each_app_and_judges_the_targets() -> None:
-    def compared(service: float, plain: float, bare: float, orm: float) -> dict[str, CostedRuns]:
+def test_service_table_compares_the_service_with_each_app_cpu_first_and_judges_the_targets() -> (
+    None
+):
+    def compared(
+        service: float, plain: float, logging: float, bare: float, orm: float
+    ) -> dict[str, CostedRuns]:
         return {
             SERVICE.key: runs_at(service, p99_ms=3.0),
             PLAIN_FASTAPI.key: runs_at(plain),
+            PLAIN_FASTAPI_LOGGING.key: runs_at(logging),
             BARE_ASGI.key: runs_at(bare, p99_ms=2.5),
             SQLALCHEMY_FASTAPI.key: runs_at(orm),
         }
@@ -238,9 +248,9 @@ def test_service_table_compares_the_service_with_each_app_and_judges_the_targets
     result = ServiceResult(
         versions={"Python": "3.13.0", "fastapi": "0.165.0"},
         comparisons=[
-            Comparison(HEALTH, compared(4000.0, 5000.0, 10000.0, 4400.0)),
-            Comparison(CREATE, compared(2100.0, 2200.0, 4000.0, 600.0)),
-            Comparison(READ, compared(2000.0, 2500.0, 4000.0, 700.0)),
+            Comparison(HEALTH, compared(4000.0, 5000.0, 4500.0, 10000.0, 4400.0)),
+            Comparison(CREATE, compared(2100.0, 2200.0, 2150.0, 4000.0, 600.0)),
+            Comparison(READ, compared(2000.0, 2500.0, 2400.0, 4000.0, 700.0)),
         ],
         under_uploads=runs_at(3600.0),
         observability=ObservabilityCost(
@@ -252,23 +262,125 @@ def test_service_table_compares_the_service_with_each_app_and_judges_the_targets
     table = report.service_table(result)
 
     assert "(Python 3.13.0, fastapi 0.165.0)" in table
-    assert "| `GET /health` | the service | 4000 | 1.0 ms | 3.0 ms | 250 us | 4000 |" in table
-    assert "|  | FastAPI + SQLAlchemy ORM | 600 | 1.0 ms | 2.0 ms | 1667 us | 600 |" in table
-    # /health has no targets against the others; the database routes have each.
-    assert "| `GET /health` | 100% | 80% | 40% | 1.20x | 0.91x |" in table
+    # CPU per request first, then the median run; what each app has on beside its name.
     assert (
-        "| `POST /tasks` | 52% (>= 50%: met) | 95% (>= 90%: met) | 52% "
-        "| 1.20x (<= 1.5x: met) | 3.50x (>= 3x: met) |"
+        "| `GET /health` | the service | request line and id, metrics, concurrency and body "
+        "limits, dependencies, response model | 250 us | 4000 | 1.0 ms | 3.0 ms | 250 | 4000 |"
+    ) in table
+    assert "|  | plain FastAPI, no request log | none | 200 us | 5000 |" in table
+    assert "|  | plain FastAPI + request line | request line and id | 222 us | 4500 |" in table
+    assert (
+        "|  | FastAPI + SQLAlchemy ORM | request line and id, ORM session per request "
+        "| 1667 us | 600 | 1.0 ms | 2.0 ms | 1667 | 600 |"
+    ) in table
+    # /health has no targets against the others; the database routes have each.
+    assert "| `GET /health` | 1.25x | 1.12x | 80% | 89% | 100% | 40% | 1.20x | 0.91x |" in table
+    assert (
+        "| `POST /tasks` | 1.05x (<= 1.1x: met) | 1.02x | 95% (>= 90%: met) | 98% "
+        "| 52% (>= 50%: met) | 52% | 1.20x (<= 1.5x: met) | 3.50x (>= 3x: met) |"
     ) in table
     assert (
-        "| `GET /tasks/{id}` | 50% (>= 60%: missed) | 80% (>= 90%: missed) | 50% "
-        "| 1.20x (<= 1.5x: met) | 2.86x (>= 3x: missed) |"
+        "| `GET /tasks/{id}` | 1.25x (<= 1.1x: missed) | 1.20x | 80% (>= 90%: missed) | 83% "
+        "| 50% (>= 60%: missed) | 50% | 1.20x (<= 1.5x: met) | 2.86x (>= 3x: missed) |"
     ) in table
     assert "3600 requests/s, p99 2.0 ms, 90% of `/health` alone" in table
-    assert "| on | 1920 | 2.0 ms | 1920, 1950 | 305 us |" in table
-    assert "| off | 2000 | 2.0 ms | 2000, 2040 | 288 us |" in table
-    assert "Cost of turning them on: 4.0% of the requests per second (<= 5%: met)" in table
-    assert "5.9% more CPU per request" in table
+    assert "| on | 305 us | 1920 | 2.0 ms | 310, 300 | 1920, 1950 |" in table
+    assert "| off | 288 us | 2000 | 2.0 ms | 290, 286 | 2000, 2040 |" in table
+    # The cost is judged as a share of the CPU per request, the rate's beside it.
+    assert "Cost of turning them on: 5.6% of the CPU per request (<= 5%: missed), 17 us;" in table
+    assert "4.0% of the requests per second." in table
+
+
+def ab_result(*, with_peers: bool) -> AbResult:
+    def runs(cpu: list[float], rates: list[float]) -> CostedRuns:
+        return CostedRuns([result_at(rate) for rate in rates], cpu)
+
+    read = {A: runs([400.0, 380.0], [2500.0, 2600.0]), B: runs([396.0, 390.0], [2550.0, 2500.0])}
+    create = {A: runs([500.0, 480.0], [2000.0, 2100.0]), B: runs([440.0, 440.0], [2300.0, 2300.0])}
+    if with_peers:
+        read[PLAIN_FASTAPI.key] = runs([300.0, 310.0], [3200.0, 3300.0])
+        create[PLAIN_FASTAPI.key] = runs([400.0, 400.0], [2400.0, 2400.0])
+    versions = {"Python": "3.13.0", "fastapi": "0.165.0"}
+    return AbResult(
+        sources={A: "/src/baseline (b0018c6)", B: "/work/main (b0018c6-dirty)"},
+        versions={A: versions, B: versions},
+        rounds=2,
+        comparisons=[Comparison(READ, read), Comparison(CREATE, create)],
+    )
+
+
+def test_ab_tables_give_each_sides_cpu_per_request_first_each_run_and_the_ratio_of_b_to_a() -> None:
+    tables = report.ab_tables(ab_result(with_peers=False))
+
+    assert "both on Python 3.13.0, fastapi 0.165.0" in tables
+    assert "A: /src/baseline (b0018c6); B: /work/main (b0018c6-dirty)." in tables
+    assert "then 2 rounds of wrk" in tables
+    assert "| A | 390 us | 400, 380 | 2550 | 2500, 2600 | 2.0 ms |" in tables
+    assert "| B | 393 us | 396, 390 | 2525 | 2550, 2500 | 2.0 ms |" in tables
+    assert "B/A: CPU per request 1.01x, requests/s 0.99x." in tables
+    assert "B/A: CPU per request 0.90x, requests/s 1.12x." in tables
+    assert tables.index("`GET /tasks/{id}`:") < tables.index("`POST /tasks`:")
+    assert "plain FastAPI" not in tables
+
+
+def test_ab_tables_with_the_peers_judge_each_side_against_plain_fastapi() -> None:
+    tables = report.ab_tables(ab_result(with_peers=True))
+
+    assert "| plain FastAPI, no request log | 305 us | 300, 310 | 3250 | 3200, 3300 |" in tables
+    assert (
+        "Against plain FastAPI, no request log: A CPU per request 1.28x (<= 1.1x: missed), "
+        "requests/s 78% (>= 90%: missed); B CPU per request 1.29x (<= 1.1x: missed), "
+        "requests/s 78% (>= 90%: missed)."
+    ) in tables
+    assert (
+        "A CPU per request 1.23x (<= 1.1x: missed), requests/s 85% (>= 90%: missed); "
+        "B CPU per request 1.10x (<= 1.1x: met), requests/s 96% (>= 90%: met)."
+    ) in tables
+
+
+@pytest.fixture
+def wrk_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
+
+
+@pytest.mark.usefixtures("wrk_installed")
+def test_ab_part_takes_a_baseline_checkout_and_five_rounds_unless_told() -> None:
+    arguments = report.parse_arguments(["--part", "ab", "--baseline", str(TEMPLATE)])
+
+    assert (arguments.baseline, arguments.template) == (TEMPLATE, TEMPLATE)
+    assert (arguments.rounds, arguments.with_peers) == (5, False)
+    arguments = report.parse_arguments(
+        ["--part=ab", f"--baseline={TEMPLATE}", "--rounds=2", "--with-peers"]
+    )
+    assert (arguments.rounds, arguments.with_peers) == (2, True)
+
+
+@pytest.mark.usefixtures("wrk_installed")
+@pytest.mark.parametrize(
+    ("argv", "error"),
+    [
+        (["--part", "ab"], "--part ab and --baseline go together"),
+        (["--baseline", str(TEMPLATE)], "--part ab and --baseline go together"),
+        (["--part", "ab", "--baseline", "/"], "/ is not a checkout of the template"),
+        (["--part", "ab", "--baseline", str(TEMPLATE), "--rounds", "0"], "not a positive number"),
+    ],
+    ids=["no-baseline", "baseline-alone", "not-a-template", "no-rounds"],
+)
+def test_ab_options_that_do_not_go_together_are_a_usage_error(
+    argv: list[str], error: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        report.parse_arguments(argv)
+
+    assert exited.value.code == 2
+    assert error in capsys.readouterr().err
+
+
+def test_a_baseline_renders_from_its_own_checkout(tmp_path: Path) -> None:
+    project = render_from(TEMPLATE, tmp_path / "render")
+
+    assert (project / "Dockerfile").is_file()
+    assert project.parent == tmp_path / "render"
 
 
 def test_cpu_seconds_count_the_children_of_a_process_too() -> None:
@@ -300,3 +412,35 @@ def test_each_peer_starts_as_the_service_does_and_answers(
 
     with run_like_the_image(project, tmp_path / "run", other_app=other_app(contender)) as peer:
         assert fetch_json(f"{peer.url}/health", status=200) == {"status": "ok"}
+        task = fetch_json(f"{peer.url}/tasks", {"title": "Check"}, status=201)
+        request = urllib.request.Request(
+            f"{peer.url}/tasks/{task['id']}", headers={"X-Request-ID": "bench-check"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            echoed = answer.headers.get("x-request-id")
+        log = tmp_path / "run" / "service.log"
+        lines = request_lines(log, "bench-check" if contender.logs_requests else None)
+
+    # The peers that write the service's request line echo the id and log it with the route.
+    if contender.logs_requests:
+        assert echoed == "bench-check"
+        (line,) = [line for line in lines if line.get("request_id") == "bench-check"]
+        assert (line["method"], line["status"]) == ("GET", 200)
+        # The route's template, which the bare floor, routing by hand, does not have.
+        assert line["route"] == (None if contender == BARE_ASGI else "/tasks/{task_id}")
+        assert isinstance(line["duration_ms"], float)
+    else:
+        assert (echoed, lines) == (None, [])
+
+
+def request_lines(log: Path, request_id: str | None) -> list[dict[str, object]]:
+    """The request lines of a peer's log, once the one with `request_id` is there if given."""
+    deadline = time.monotonic() + 10
+    while True:
+        lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+        found = [line for line in lines if line.get("event") == "request"]
+        if request_id is None or time.monotonic() > deadline:
+            return found
+        if any(line.get("request_id") == request_id for line in found):
+            return found
+        time.sleep(0.1)

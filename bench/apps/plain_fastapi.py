@@ -1,7 +1,9 @@
 """The plainest FastAPI app with the service's routes: what FastAPI itself costs.
 
 The pool on `app.state`, a pydantic body model, dicts returned, no dependencies and no
-repository; the service's pool and statements.
+repository; the service's pool and statements. `api` is the app as a user would write it,
+with no request log: what the service is compared with. `app` is the same app writing the
+service's request line (peer_log.py), to tell the line's cost from the rest of the design.
 """
 
 from __future__ import annotations
@@ -58,4 +60,6 @@ async def get_task(task_id: int, request: Request) -> dict[str, object]:
     return dict(row)
 
 
+# Made on import, whichever of the two is served: it configures the service's logging for
+# both, so that they differ in the request line alone.
 app = with_request_log(api)
