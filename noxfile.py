@@ -93,11 +93,13 @@ def fast(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Time render-to-green and load the service with wrk; write BENCHMARKS.md and the README.
+    """Time render-to-green and load the service with wrk; write BENCHMARKS.md's results.
 
     Needs wrk (`apt-get install wrk`) and, for the full matrix, every supported Python on PATH.
     Options after `--`: `--runs N` (timed pipeline runs per variant, default 3), `--part
-    pipeline` or `--part service` (measure only that part and print it, writing nothing).
+    pipeline` or `--part service` (measure only that part and print it, writing nothing),
+    `--part ab --baseline DIR [--template DIR] [--rounds N] [--with-peers]` (the default
+    render of the checkout DIR against this one's, CPU per request first; prints only).
     """
     session.install(*TEST_REQUIREMENTS)
     session.run("python", "-m", "bench", *session.posargs)

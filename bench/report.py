@@ -52,10 +52,9 @@ from .service import (
 )
 
 BENCHMARKS = TEMPLATE / "BENCHMARKS.md"
-BENCHMARKS_INTRO = (
-    "# Benchmarks\n\nWritten by `nox -s bench`; the README's Benchmarks section says how it "
-    "measures.\n\n"
-)
+# The part of BENCHMARKS.md that `nox -s bench` writes; the method and findings around it stay.
+RESULTS_START = "<!-- results: written by `nox -s bench` -->\n"
+RESULTS_END = "<!-- end of results -->\n"
 DEFAULT_RUNS = 3
 
 
@@ -493,8 +492,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         service = measure_service(workdir / "service")
     block = tables(pipeline, loop, service)
     print(block)
-    BENCHMARKS.write_text(BENCHMARKS_INTRO + block, encoding="utf-8")
+    BENCHMARKS.write_text(with_results(BENCHMARKS.read_text(encoding="utf-8"), block))
     print(f"written to {BENCHMARKS.name}")
+
+
+def with_results(document: str, block: str) -> str:
+    """The document with its results part (between the markers) replaced by `block`."""
+    before, start, rest = document.partition(RESULTS_START)
+    _, end, after = rest.partition(RESULTS_END)
+    if not start or not end:
+        msg = f"{BENCHMARKS.name} lacks its results markers: {RESULTS_START!r} ... {RESULTS_END!r}"
+        raise SystemExit(msg)
+    return f"{before}{RESULTS_START}\n{block.strip()}\n\n{RESULTS_END}{after}"
 
 
 if __name__ == "__main__":

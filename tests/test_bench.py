@@ -383,6 +383,17 @@ def test_a_baseline_renders_from_its_own_checkout(tmp_path: Path) -> None:
     assert project.parent == tmp_path / "render"
 
 
+def test_the_bench_rewrites_only_the_results_of_benchmarks_md() -> None:
+    document = f"# B\n\nmethod\n{report.RESULTS_START}old\n{report.RESULTS_END}\nfindings\n"
+
+    written = report.with_results(document, "| new |\n")
+
+    results = f"{report.RESULTS_START}\n| new |\n\n{report.RESULTS_END}"
+    assert written == f"# B\n\nmethod\n{results}\nfindings\n"
+    with pytest.raises(SystemExit, match="lacks its results markers"):
+        report.with_results("# B\n\nno markers\n", "| new |\n")
+
+
 def test_cpu_seconds_count_the_children_of_a_process_too() -> None:
     # A parent that waits on a child, which spins for 0.3 s of CPU and then sleeps.
     child = (
