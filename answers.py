@@ -109,7 +109,12 @@ def package_name(project: str) -> str:
 
 # The yes/no answers: booleans. Cookiecutter makes them booleans from the prompt and the
 # command line; a replay or config file must say true or false, not a word in quotes.
-BOOLEAN_ANSWERS = ("include_image", "include_kubernetes", "include_resilience_tests")
+BOOLEAN_ANSWERS = (
+    "include_image",
+    "include_kubernetes",
+    "include_metrics",
+    "include_resilience_tests",
+)
 
 
 def check_type(key: str, value: object) -> str | None:

@@ -11,12 +11,15 @@ OPTIONS_FILE = "options.toml"
 
 
 def switched_off_files(template: Path, answers: dict[str, Any]) -> list[str]:
-    """The project's files, by relative path, of each option that is off or lacks what it needs."""
+    """The project's files, by relative path, of each option that is off or lacks what it needs.
+
+    `{package}` in a path is the project's package, as the template's folder names it.
+    """
     options = tomllib.loads((template / OPTIONS_FILE).read_text(encoding="utf-8"))
     files = []
     for answer, option in options.items():
         if not all(answers[name] for name in [answer, *option.get("needs", [])]):
-            files += option["files"]
+            files += [name.replace("{package}", answers["__package"]) for name in option["files"]]
     return files
 
 

@@ -94,6 +94,7 @@ REFUSED = {
     "image-the-word-no": ({"include_image": "no"}, "include_image 'no' is not yes or no"),
     "image-the-word-false": ({"include_image": "false"}, "include_image 'false' is not yes or"),
     "kubernetes-maybe": ({"include_kubernetes": "maybe"}, "include_kubernetes 'maybe' is not"),
+    "metrics-the-word-no": ({"include_metrics": "no"}, "include_metrics 'no' is not yes or"),
     "windows-device": ({"project": "con"}, "is a name Windows keeps for a device"),
     "windows-device-with-extension": ({"project": "nul.tasks"}, "Windows keeps for a device"),
     "sitecustomize": ({"project": "sitecustomize"}, "which Python imports by itself"),

@@ -17,12 +17,14 @@ from tooling.template import render
 # The distinct renders: the manifests need the image, so without it include_kubernetes
 # changes nothing.
 COMBINATIONS = {
-    f"image-{image}-kubernetes-{kubernetes}-resilience-{resilience}": {
+    f"image-{image}-kubernetes-{kubernetes}-metrics-{metrics}-resilience-{resilience}": {
         "include_image": image,
         "include_kubernetes": kubernetes,
+        "include_metrics": metrics,
         "include_resilience_tests": resilience,
     }
     for image, kubernetes in [("yes", "yes"), ("yes", "no"), ("no", "no")]
+    for metrics in ["yes", "no"]
     for resilience in ["yes", "no"]
 }
 
@@ -53,6 +55,7 @@ MARKERS = {
         "deploy/",
         "test_deploy",
     ],
+    "include_metrics": ["prometheus", "metric", "scrape", "histogram"],
     "include_resilience_tests": ["resilience", "test_replicas"],
 }
 # Made anew (the lock) or a record of every answer (the cruft state), on or off.
@@ -67,6 +70,13 @@ KNOWN_TRACES = {
     ("include_image", "tests/unit/test_parity.py", "ghcr.io"),
     ("include_kubernetes", "tests/image/container.py", "deploy/"),
     ("include_kubernetes", "tests/integration/resilience/test_replicas.py", "deploy/"),
+}
+# Words that hold a marker but mean something else, (option, file, word), left out of that
+# file's lines before they are searched: what the HorizontalPodAutoscaler scales on (its
+# `metrics:`, the pods' CPU) and the cluster's metrics-server it reads are Kubernetes'.
+OTHER_MEANINGS = {
+    ("include_metrics", "deploy/horizontal-pod-autoscaler.yaml", "metrics:"),
+    ("include_metrics", "docs/deployment.md", "metrics-server"),
 }
 
 
@@ -87,12 +97,16 @@ def traces(project: Path, options: list[str]) -> list[str]:
         # Line 0 is the file's own path.
         lines = [relative.lower(), *path.read_text(encoding="utf-8").lower().splitlines()]
         for option in options:
+            searched = lines
+            for other, file, word in OTHER_MEANINGS:
+                if (other, file) == (option, relative):
+                    searched = [line.replace(word.lower(), "") for line in searched]
             for marker in MARKERS[option]:
                 if (option, relative, marker) in KNOWN_TRACES:
                     continue
                 found += [
                     f"{relative}:{number}: {marker!r} ({option} is off)"
-                    for number, line in enumerate(lines)
+                    for number, line in enumerate(searched)
                     if marker.lower() in line
                 ]
     return found
@@ -131,3 +145,5 @@ def test_the_markers_are_the_options_own() -> None:
     for option, markers in MARKERS.items():
         for marker in markers:
             assert marker.lower() in text, (option, marker)
+    for option, file, word in OTHER_MEANINGS:  # none left over once its file changes
+        assert word in (project / file).read_text(encoding="utf-8"), (option, file, word)

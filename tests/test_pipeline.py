@@ -85,3 +85,17 @@ def test_the_resilience_scenarios_and_the_lessons_tests_pass_in_a_render(tmp_pat
     assert len(scenarios) == 7
     assert scenarios <= case_modules(report)  # every one ran, and nothing was skipped
     assert {"test_create_task", "test_invalid_task"} <= set(case_names(report))
+
+
+def test_without_metrics_the_pipeline_is_green_on_one_python(tmp_path: Path) -> None:
+    project = render(tmp_path, include_metrics="no")
+    python = installed_pythons()[0]
+    sessions = ["lint", f"unit-{python}", f"integration-{python}", "coverage", "verdict"]
+
+    result = run_nox(project, "--session", *sessions)
+
+    assert result.returncode == 0, result.output
+    assert result.sessions == dict.fromkeys(sessions, "success")
+    assert total_coverage(result.output) >= int(DEFAULTS["coverage_threshold"])
+    assert "prometheus-client" not in locked_versions(project)
+    assert "prometheus-client" not in installed_versions(venv_bin(project, f"unit-{python}").parent)

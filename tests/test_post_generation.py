@@ -99,18 +99,27 @@ def test_the_answers_keep_the_order_of_cookiecutter_json(tmp_path: Path) -> None
     assert list(state["context"]["cookiecutter"]) == ["b", "a", "_c"]
 
 
-OPTION_FILES = [
+PACKAGE = "acme_tasks"
+METRICS_FILES = [
+    f"src/{PACKAGE}/core/metrics.py",
+    f"src/{PACKAGE}/core/metrics_port.py",
+    f"src/{PACKAGE}/core/routes/metrics.py",
+    "tests/metrics_text.py",
+    "tests/unit/test_metrics.py",
+    "tests/unit/test_metrics_port.py",
+]
+# What no option owns: it stays whatever the answers.
+KEPT = ["README.md", f"src/{PACKAGE}/core/http_layer.py"]
+IMAGE_FILES = [
     ".dockerignore",
     "Dockerfile",
-    "README.md",
-    "deploy/deployment.yaml",
     "docs/deployment.md",
     "tests/image/test_image.py",
-    "tests/integration/resilience/test_shutdown.py",
-    "tests/unit/test_deploy.py",
     "tools/locked_uv.py",
 ]
-WITHOUT_RESILIENCE = [name for name in OPTION_FILES if "/resilience/" not in name]
+KUBERNETES_FILES = ["deploy/deployment.yaml", "tests/unit/test_deploy.py"]
+RESILIENCE_FILES = ["tests/integration/resilience/test_shutdown.py"]
+OPTION_FILES = sorted(KEPT + IMAGE_FILES + KUBERNETES_FILES + METRICS_FILES + RESILIENCE_FILES)
 
 
 def remaining(project: Path) -> list[str]:
@@ -118,32 +127,23 @@ def remaining(project: Path) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("include_image", "include_kubernetes", "include_resilience_tests", "left"),
+    ("include_image", "include_kubernetes", "include_metrics", "include_resilience_tests", "left"),
     [
-        (True, True, True, OPTION_FILES),
-        (True, True, False, WITHOUT_RESILIENCE),
-        (
-            True,
-            False,
-            False,
-            [
-                ".dockerignore",
-                "Dockerfile",
-                "README.md",
-                "docs/deployment.md",
-                "tests/image/test_image.py",
-                "tools/locked_uv.py",
-            ],
-        ),
+        (True, True, True, True, OPTION_FILES),
+        (True, True, True, False, KEPT + IMAGE_FILES + KUBERNETES_FILES + METRICS_FILES),
+        (True, False, True, False, KEPT + IMAGE_FILES + METRICS_FILES),
+        (True, True, False, False, KEPT + IMAGE_FILES + KUBERNETES_FILES),
         # The manifests run the image: without it there are none, whatever the other says.
-        (False, True, False, ["README.md"]),
-        (False, False, False, ["README.md"]),
+        (False, True, True, False, KEPT + METRICS_FILES),
+        (False, False, True, False, KEPT + METRICS_FILES),
+        (False, False, False, False, KEPT),
     ],
 )
 def test_switched_off_options_lose_their_files(
     tmp_path: Path,
     include_image: bool,
     include_kubernetes: bool,
+    include_metrics: bool,
     include_resilience_tests: bool,
     left: list[str],
 ) -> None:
@@ -153,12 +153,14 @@ def test_switched_off_options_lose_their_files(
     answers = {
         "include_image": include_image,
         "include_kubernetes": include_kubernetes,
+        "include_metrics": include_metrics,
         "include_resilience_tests": include_resilience_tests,
+        "__package": PACKAGE,
     }
 
     options.remove_switched_off_files(tmp_path, TEMPLATE, answers)
 
-    assert remaining(tmp_path) == left
+    assert remaining(tmp_path) == sorted(left)
 
 
 @pytest.mark.parametrize(

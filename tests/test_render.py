@@ -40,6 +40,7 @@ RENDER_CASES = {
     "python-3.14": {"python_min": "3.14"},
     "no-image": {"include_image": "no"},
     "no-kubernetes": {"include_kubernetes": "no"},
+    "no-metrics": {"include_metrics": "no"},
     "resilience-tests": {"include_resilience_tests": "yes"},
     "coverage-100": {"coverage_threshold": "100"},
     "postgres-14": {"postgres_version": "14"},

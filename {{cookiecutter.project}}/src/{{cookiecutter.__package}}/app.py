@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
+{%- if cookiecutter.include_metrics %}
 from contextlib import (
     AbstractAsyncContextManager,
     AbstractContextManager,
     asynccontextmanager,
     nullcontext,
 )
+{%- else %}
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+{%- endif %}
 from functools import partial
 from typing import Any, TypedDict
 
@@ -21,13 +25,17 @@ from starlette.types import ASGIApp
 from .core.database import Database, open_database
 from .core.error_handlers import exception_handlers
 from .core.http_layer import HttpLayer
+{%- if cookiecutter.include_metrics %}
 from .core.metrics import Metrics
 from .core.metrics_port import serving_metrics
+{%- endif %}
 from .core.migrate import apply_migrations
 from .core.openapi import problem_responses, with_problem_schemas, with_request_ids
 from .core.routes import health
 from .core.routes.docs import docs_router
+{%- if cookiecutter.include_metrics %}
 from .core.routes.metrics import metrics_router
+{%- endif %}
 from .settings import Settings
 from .tasks import errors as task_errors
 from .tasks import router as tasks
@@ -70,7 +78,7 @@ class Service(FastAPI):
         return with_request_ids(with_problem_schemas(super().openapi()))
 
 
-def http_layers(settings: Settings, metrics: Metrics | None) -> list[Middleware]:
+def http_layers(settings: Settings{% if cookiecutter.include_metrics %}, metrics: Metrics | None{% endif %}) -> list[Middleware]:
     """The ASGI layers every request passes through, outermost first."""
     log = structlog.get_logger(__package__).bind() if settings.log_requests else None
     trusted = settings.trusted_proxies
@@ -83,13 +91,16 @@ def http_layers(settings: Settings, metrics: Metrics | None) -> list[Middleware]
             max_body_bytes=settings.max_request_body_bytes,
             body_timeout=settings.http_body_timeout,
             log=log,
+{%- if cookiecutter.include_metrics %}
             durations=metrics.request_duration if metrics else None,
+{%- endif %}
         ),
     ]
 
 
 def create_app(settings: Settings, *, database: OpenDatabase = open_database) -> FastAPI:
     """Build the service from its settings; the lifespan opens the database with `database`."""
+{%- if cookiecutter.include_metrics %}
     metrics = Metrics() if settings.serve_metrics else None
 
     def metrics_port() -> AbstractContextManager[object]:
@@ -97,6 +108,7 @@ def create_app(settings: Settings, *, database: OpenDatabase = open_database) ->
         if metrics is None or settings.metrics_port is None:
             return nullcontext()
         return serving_metrics(metrics.registry, settings.host, settings.metrics_port)
+{%- endif %}
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[State]:
@@ -104,11 +116,15 @@ def create_app(settings: Settings, *, database: OpenDatabase = open_database) ->
             if settings.run_migrations:
                 async with opened.connection() as connection:
                     await apply_migrations(connection)
+{%- if cookiecutter.include_metrics %}
             with metrics.watching(opened) if metrics else nullcontext(), metrics_port():
                 yield {"database": opened}
+{%- else %}
+            yield {"database": opened}
+{%- endif %}
 
     app = Service(
-        layers=partial(http_layers, settings, metrics),
+        layers=partial(http_layers, settings{% if cookiecutter.include_metrics %}, metrics{% endif %}),
         title=API_TITLE,
         description={{ cookiecutter.description | python_string }},
         lifespan=lifespan,
@@ -123,8 +139,10 @@ def create_app(settings: Settings, *, database: OpenDatabase = open_database) ->
     )
     app.include_router(health.router)
     app.include_router(tasks.router)
+{%- if cookiecutter.include_metrics %}
     if metrics is not None and settings.metrics_port is None:
         app.include_router(metrics_router(metrics))
+{%- endif %}
     if settings.serve_docs:
         app.include_router(docs_router(API_TITLE))
     return app

@@ -56,8 +56,12 @@ class Settings(BaseSettings):
     max_concurrent_requests: int = Field(
         default=100,
         ge=1,
+{%- if cookiecutter.include_metrics %}
         description="Requests a worker serves at once; more get 503 at once "
         "(/health and /metrics excepted).",
+{%- else %}
+        description="Requests a worker serves at once; more get 503 at once (/health excepted).",
+{%- endif %}
     )
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default=[],
@@ -75,6 +79,7 @@ class Settings(BaseSettings):
         default="info", description="The least severe log lines written."
     )
     log_requests: bool = Field(default=True, description="Write one log line per request.")
+{%- if cookiecutter.include_metrics %}
     serve_metrics: bool = Field(
         default=True, description="Count requests and serve /metrics for Prometheus."
     )
@@ -84,6 +89,7 @@ class Settings(BaseSettings):
         le=65535,
         description="Port that serves /metrics instead of PORT, on HOST; one worker only.",
     )
+{%- endif %}
 
     host: str = Field(default="127.0.0.1", description="Address the server listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")
@@ -117,12 +123,14 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [address.strip() for address in value.split(",") if address.strip()]
         return value
+{%- if cookiecutter.include_metrics %}
 
     @field_validator("metrics_port", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         """An empty METRICS_PORT, as .env.example writes it, leaves /metrics on PORT."""
         return None if value == "" else value
+{%- endif %}
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -141,6 +149,7 @@ class Settings(BaseSettings):
             msg = "DB_POOL_MIN_SIZE must not exceed DB_POOL_MAX_SIZE"
             raise ValueError(msg)
         return self
+{%- if cookiecutter.include_metrics %}
 
     @model_validator(mode="after")
     def _metrics_port_usable(self) -> Settings:
@@ -156,6 +165,7 @@ class Settings(BaseSettings):
         else:
             return self
         raise ValueError(msg)
+{%- endif %}
 
     @property
     def database_address(self) -> str:

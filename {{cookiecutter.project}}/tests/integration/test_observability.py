@@ -1,3 +1,4 @@
+{%- if cookiecutter.include_metrics -%}
 """What the running service tells its operators: its log lines and its metrics.
 
 The server's own output is read as a log collector reads it, line by line; the metrics
@@ -27,6 +28,24 @@ pytestmark = pytest.mark.anyio
 # Long enough for a loaded test machine; the requests here take milliseconds.
 ANSWER_WITHIN = 10
 HELD_CONNECTIONS = 3
+{%- else -%}
+"""What the running service tells its operators: its log lines.
+
+The server's own output is read as a log collector reads it, line by line.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx2
+import pytest
+
+from .running_service import running_service
+
+pytestmark = pytest.mark.anyio
+{%- endif %}
 
 
 @pytest.mark.usefixtures("empty_tasks_table")
@@ -56,6 +75,7 @@ async def test_the_server_writes_json_lines_only_and_one_per_request(
     assert read_line["request_id"] == read.headers["x-request-id"]
     assert read_line["client"] == "127.0.0.1"
     assert any(event.get("logger") == "_granian" for event in events)
+{%- if cookiecutter.include_metrics %}
 
 
 async def test_the_pool_gauges_follow_the_connections_in_use(
@@ -76,3 +96,4 @@ async def test_the_pool_gauges_follow_the_connections_in_use(
                 assert await scraped_value(client, "db_pool_idle_connections") == 0
 
         assert await scraped_value(client, "db_pool_idle_connections") == HELD_CONNECTIONS
+{%- endif %}

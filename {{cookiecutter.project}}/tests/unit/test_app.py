@@ -17,7 +17,7 @@ def test_the_app_serves_the_task_api() -> None:
     paths = app.openapi()["paths"]
 
     assert app.title == API_TITLE
-    assert set(paths) == {"/health", "/ready", "/metrics", "/tasks", "/tasks/{task_id}"}
+    assert set(paths) == {"/health", "/ready", {% if cookiecutter.include_metrics %}"/metrics", {% endif %}"/tasks", "/tasks/{task_id}"}
 
 
 def error_responses(operation: dict[str, Any]) -> dict[str, Any]:
@@ -47,7 +47,9 @@ def test_each_operation_documents_the_statuses_it_answers() -> None:
 
     assert documented == {
         ("GET", "/health"): ["200", "500"],
+{%- if cookiecutter.include_metrics %}
         ("GET", "/metrics"): ["200", "500"],
+{%- endif %}
         ("GET", "/ready"): ["200", "500", "503"],
         ("POST", "/tasks"): ["201", "400", "408", "413", "422", "500", "503"],
         ("GET", "/tasks"): ["200", "422", "500", "503"],

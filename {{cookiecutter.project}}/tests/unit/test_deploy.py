@@ -144,12 +144,21 @@ def test_every_container_runs_as_the_images_user_on_a_read_only_root(pod: Any) -
         assert each["securityContext"]["readOnlyRootFilesystem"] is True
         assert each["securityContext"]["allowPrivilegeEscalation"] is False
         assert each["resources"]["limits"]["cpu"] == each["resources"]["requests"]["cpu"]
+{%- if cookiecutter.include_metrics %}
 
 
 def test_metrics_are_served_on_a_port_of_their_own(pod: Any) -> None:
     settings = service_settings(pod)
 
     assert ports(pod) == {"http": settings.port, "metrics": settings.metrics_port}
+{%- else %}
+
+
+def test_each_pod_serves_the_api_alone_from_one_worker(pod: Any) -> None:
+    settings = service_settings(pod)
+
+    assert ports(pod) == {"http": settings.port}
+{%- endif %}
     assert settings.workers == 1
     [service_port] = load("service.yaml")["spec"]["ports"]
     assert service_port["targetPort"] == "http"
@@ -170,7 +179,9 @@ def test_each_port_lets_in_its_own_sources_alone(pod: Any) -> None:
     assert len(policies) == len(allowed)
     # Each port's sources are the user's to set: one selector each, told apart.
     assert all(len(sources) == 1 for sources in allowed.values())
+{%- if cookiecutter.include_metrics %}
     assert allowed["http"] != allowed["metrics"]
+{%- endif %}
 
 
 def test_the_pods_spread_over_nodes_and_zones_and_still_run_on_one_node() -> None:

@@ -88,7 +88,9 @@ def refuse(headers: dict[str, str], pieces: int) -> tuple[list[str], dict[bytes,
         max_body_bytes=2048,
         body_timeout=10,
         log=None,
+{%- if cookiecutter.include_metrics %}
         durations=None,
+{%- endif %}
     )
     asyncio.run(layer(scope, receive, send))
     return events, answer

@@ -54,6 +54,7 @@ def test_a_free_port_passes_the_check() -> None:
         port = probe.getsockname()[1]
 
     serve.check_ports(on_port(port))
+{%- if cookiecutter.include_metrics %}
 
 
 def test_a_busy_metrics_port_stops_the_start_in_one_line(busy_port: int) -> None:
@@ -97,6 +98,7 @@ def test_a_metrics_port_that_cannot_work_stops_the_start_in_one_line(
         serve.main([])
 
     assert stopped.value.code == f"error: invalid settings: {problem}"
+{%- endif %}
 
 
 def test_an_address_not_on_this_machine_stops_the_start_in_one_line() -> None:

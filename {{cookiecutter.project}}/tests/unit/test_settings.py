@@ -92,11 +92,14 @@ def test_by_default_no_proxy_is_trusted_and_no_docs_are_served() -> None:
     assert settings.trusted_proxies == []
     assert settings.serve_docs is False
 
+{%- if cookiecutter.include_metrics %}
+
 
 def test_an_empty_metrics_port_leaves_the_metrics_on_port(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("METRICS_PORT", "")  # as .env.example has it
 
     assert settings_for_tests(database_url="postgresql://db/tasks").metrics_port is None
+{%- endif %}
 
 
 def test_pool_minimum_cannot_exceed_maximum() -> None:

@@ -1,1 +1,1 @@
-"""The platform the resources run on: database, HTTP layers, errors, logs, metrics, start-up."""
+"""The platform the resources run on: database, HTTP layers, errors, logs, {% if cookiecutter.include_metrics %}metrics, {% endif %}start-up."""

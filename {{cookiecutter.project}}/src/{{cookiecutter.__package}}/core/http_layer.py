@@ -1,7 +1,14 @@
+{%- if cookiecutter.include_metrics -%}
 """The one ASGI layer every request passes: its id, the worker's limits, its log line and metrics.
 
 It wraps Starlette's whole stack, so it sees, logs and counts once, the 500 of an unexpected error.
 """
+{%- else -%}
+"""The one ASGI layer every request passes: its id, the worker's limits, its log line.
+
+It wraps Starlette's whole stack, so it sees, and logs once, the 500 of an unexpected error.
+"""
+{%- endif %}
 
 from __future__ import annotations
 
@@ -19,7 +26,9 @@ from .problems import echoed, problem_response
 from .routing import matching_routes
 
 if TYPE_CHECKING:
+{%- if cookiecutter.include_metrics %}
     from prometheus_client import Histogram
+{%- endif %}
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
     from structlog.typing import FilteringBoundLogger
 
@@ -28,11 +37,16 @@ SANE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:+/=-]{1,128}")
 HTTP_METHODS = frozenset(
     {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
 )
+{%- if cookiecutter.include_metrics %}
 # Unknown methods and unmatched paths share one label each, so clients cannot grow the series.
 OTHER_METHOD = "OTHER"
 UNMATCHED_ROUTE = "unmatched"
 # Liveness and metrics must answer however busy the worker is.
 NEVER_REFUSED = frozenset({"/health", "/metrics"})
+{%- else %}
+# Liveness must answer however busy the worker is.
+NEVER_REFUSED = frozenset({"/health"})
+{%- endif %}
 RETRY_AFTER_SECONDS = 1
 # How much of a refused body is read and dropped so that its client can read the 413.
 DRAIN_BYTES = 64 * 1024 * 1024
@@ -40,7 +54,7 @@ CLOSE = {"Connection": "close"}
 
 
 class HttpLayer:
-    """Give each request an id, hold it to the limits, then log it and count it.
+    """Give each request an id, hold it to the limits, then log it{% if cookiecutter.include_metrics %} and count it{% endif %}.
 
     At most `max_concurrent` requests run at once (a 503 at once for more); a body must be
     at most `max_body_bytes` (413) and arrive within `body_timeout` seconds (408).
@@ -54,19 +68,23 @@ class HttpLayer:
         max_body_bytes: int,
         body_timeout: float,
         log: FilteringBoundLogger | None,
+{%- if cookiecutter.include_metrics %}
         durations: Histogram | None,
+{%- endif %}
     ) -> None:
-        """Wrap the app; `log` None writes no request lines, `durations` None counts nothing."""
+        """Wrap the app; `log` None writes no request lines{% if cookiecutter.include_metrics %}, `durations` None counts nothing{% endif %}."""
         self.app = app
         self.max_concurrent = max_concurrent
         self.max_body_bytes = max_body_bytes
         self.body_timeout = body_timeout
         self.log = log
+{%- if cookiecutter.include_metrics %}
         self.durations = durations
+{%- endif %}
         self.in_flight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Serve the request with its id bound, then log and count it."""
+        """Serve the request with its id bound, then log{% if cookiecutter.include_metrics %} and count{% endif %} it."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -149,12 +167,14 @@ class HttpLayer:
     def observe(
         self, scope: Scope, status: int, seconds: float, error: Exception | None = None
     ) -> None:
-        """Log and count a request that got this status after these seconds."""
+        """Log {% if cookiecutter.include_metrics %}and count {% endif %}a request that got this status after these seconds."""
         route = getattr(scope.get("route"), "path", None) or route_template(scope)
         method = scope["method"]
+{%- if cookiecutter.include_metrics %}
         if self.durations is not None:
             label = method if method in HTTP_METHODS else OTHER_METHOD
             self.durations.labels(label, route or UNMATCHED_ROUTE, status).observe(seconds)
+{%- endif %}
         if self.log is None:
             return
         client = scope.get("client")

@@ -35,7 +35,7 @@ def configure_logging(settings: Settings) -> None:
 class LineWriter:
     """A structlog logger writing each line to a stream; a failed write loses that line only.
 
-    The lost lines are counted (`lost`, a metric) and the first failure said on stderr.
+    The lost lines are counted (`lost`{% if cookiecutter.include_metrics %}, a metric{% endif %}) and the first failure said on stderr.
     """
 
     def __init__(self, stream: BinaryIO) -> None:

@@ -1,4 +1,4 @@
-"""The start command: check the settings, the database and the ports, then serve with Granian.
+"""The start command: check the settings, the database and the port{% if cookiecutter.include_metrics %}s{% endif %}, then serve with Granian.
 
 A bad setting, an unreachable database or a taken port stops it before it serves, in one line.
 """
@@ -130,10 +130,15 @@ def reason(error: BaseException, settings: Settings) -> str:
 
 
 def check_ports(settings: Settings) -> None:
+{%- if cookiecutter.include_metrics %}
     """Fail with a StartupError if the service could not listen on PORT or METRICS_PORT."""
     check_port(settings.host, settings.port, "PORT")
     if settings.metrics_port is not None:
         check_port(settings.host, settings.metrics_port, "METRICS_PORT")
+{%- else %}
+    """Fail with a StartupError if the service could not listen on PORT."""
+    check_port(settings.host, settings.port, "PORT")
+{%- endif %}
 
 
 def check_port(host: str, port: int, setting: str) -> None:

@@ -1,1 +1,1 @@
-"""The routes every service has: health probes, metrics, documentation pages."""
+"""The routes every service has: health probes, {% if cookiecutter.include_metrics %}metrics, {% endif %}documentation pages."""
