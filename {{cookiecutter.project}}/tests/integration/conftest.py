@@ -26,6 +26,7 @@ from {{ cookiecutter.__package }}.settings import Settings
 from ..database import pytest_configure as pytest_configure
 from ..database import pytest_report_header as pytest_report_header
 from ..postgres_admin import CONNECT_TIMEOUT
+from ..postgres_admin import empty_tables as empty_tables_of
 from ..settings import settings_for_tests
 from .app_client import app_client
 from .recording_opener import RecordingOpener
@@ -66,13 +67,14 @@ async def connection(database_url: str) -> AsyncIterator[asyncpg.Connection]:
 
 
 @pytest.fixture
-async def empty_tasks_table(connection: asyncpg.Connection) -> None:
+async def empty_tables(connection: asyncpg.Connection) -> None:
+    """The migrations applied, and every table empty."""
     await apply_migrations(connection)
-    await connection.execute("TRUNCATE tasks RESTART IDENTITY")
+    await empty_tables_of(connection)
 
 
 @pytest.fixture
-async def client(settings: Settings, empty_tasks_table: None) -> AsyncIterator[httpx2.AsyncClient]:
+async def client(settings: Settings, empty_tables: None) -> AsyncIterator[httpx2.AsyncClient]:
     """An HTTP client for the app, with its lifespan (pool, migrations) running."""
     async with app_client(create_app(settings)) as client:
         yield client

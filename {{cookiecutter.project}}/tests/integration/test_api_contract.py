@@ -21,6 +21,8 @@ from hypothesis import settings
 from {{ cookiecutter.__package }}.core.migrate import apply_migrations
 from {{ cookiecutter.__package }}.main import app
 
+from ..postgres_admin import empty_tables
+
 # The app as it runs, on the test database (conftest.py); Schemathesis sends it requests
 # in-process, and starts its lifespan with the first one.
 schema = schemathesis.openapi.from_dict(app.openapi())
@@ -41,11 +43,11 @@ def test_every_operation_answers_as_documented(case: schemathesis.Case[Any]) -> 
     case.call_and_validate()
 
 
-async def empty_tasks_table() -> None:
+async def migrated_and_empty() -> None:
     connection = await asyncpg.connect(os.environ["DATABASE_URL"])
     try:
         await apply_migrations(connection)
-        await connection.execute("TRUNCATE tasks RESTART IDENTITY")
+        await empty_tables(connection)
     finally:
         await connection.close()
 
@@ -59,7 +61,7 @@ class TaskWorkflow(schema.as_state_machine()):  # type: ignore[misc]
     """
 
     def setup(self) -> None:
-        asyncio.run(empty_tasks_table())
+        asyncio.run(migrated_and_empty())
 
 
 TestSequencesOfCallsAlongTheLinks = TaskWorkflow.TestCase

@@ -12,7 +12,7 @@ from {{ cookiecutter.__package }}.core import migrate
 pytestmark = pytest.mark.anyio
 
 
-@pytest.mark.usefixtures("empty_tasks_table")  # which applies the migrations first
+@pytest.mark.usefixtures("empty_tables")  # which applies the migrations first
 async def test_migrate_reports_nothing_left_to_apply(capsys: pytest.CaptureFixture[str]) -> None:
     applied = await migrate.migrate()
     migrate.report(applied)

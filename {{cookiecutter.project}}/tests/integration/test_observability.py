@@ -48,7 +48,7 @@ pytestmark = pytest.mark.anyio
 {%- endif %}
 
 
-@pytest.mark.usefixtures("empty_tasks_table")
+@pytest.mark.usefixtures("empty_tables")
 async def test_the_server_writes_json_lines_only_and_one_per_request(
     database_url: str, tmp_path: Path
 ) -> None:

@@ -1,9 +1,10 @@
-"""An error the service did not foresee is a 500 problem that gives nothing away."""
+"""Errors as problems: an unforeseen one gives nothing away; a resource's 400 stays its own."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import BaseModel, Field
 
 from {{ cookiecutter.__package }}.tasks.repository import get_task_repository
 
@@ -28,3 +29,19 @@ def test_an_unexpected_error_is_a_500_problem_without_internals(app: FastAPI) ->
         "status": 500,
         "detail": "the service failed to answer this request",
     }
+
+
+class Note(BaseModel):
+    title: str = Field(min_length=1)
+
+
+def test_a_resources_400_rule_does_not_reach_another_resources_routes(app: FastAPI) -> None:
+    @app.post("/notes")
+    async def create_note(note: Note) -> Note:
+        return note
+
+    with TestClient(app) as client:
+        response = client.post("/notes", json={})  # no title: the tasks' rule would say 400
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["location"] == ["body", "title"]

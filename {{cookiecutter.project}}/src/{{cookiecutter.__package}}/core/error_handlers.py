@@ -38,8 +38,12 @@ def input_problems(errors: Sequence[Any]) -> list[InputProblem]:
 
 @dataclass(frozen=True)
 class BadRequestRule:
-    """Validation errors a resource answers with 400 rather than 422, and what the 400 says."""
+    """Validation errors a resource answers with 400 rather than 422, and what the 400 says.
 
+    It applies on the routes whose path starts with `routes` (the resource's prefix) only.
+    """
+
+    routes: str
     applies: Callable[[dict[str, Any]], bool]
     detail: str
 
@@ -50,10 +54,13 @@ def validation_handler(rules: Sequence[BadRequestRule]) -> ExceptionHandler:
     The errors a rule applies to come first, so that the cut to MAX_REPORTED_PROBLEMS keeps them.
     """
 
-    def rule_for(error: dict[str, Any]) -> BadRequestRule | None:
-        return next((rule for rule in rules if rule.applies(error)), None)
-
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+        route = str(getattr(request.scope.get("route"), "path", ""))
+        own = [rule for rule in rules if route.startswith(rule.routes)]
+
+        def rule_for(error: dict[str, Any]) -> BadRequestRule | None:
+            return next((rule for rule in own if rule.applies(error)), None)
+
         errors = sorted(error.errors(), key=lambda problem: rule_for(problem) is None)
         if errors and (rule := rule_for(errors[0])):
             return problem_response(

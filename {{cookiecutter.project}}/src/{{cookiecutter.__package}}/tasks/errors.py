@@ -21,6 +21,7 @@ def is_title_problem(error: dict[str, Any]) -> bool:
 
 
 TITLE_REQUIRED = BadRequestRule(
+    routes="/tasks",  # the router's prefix
     applies=is_title_problem,
     detail="title is required and must contain a visible character",
 )

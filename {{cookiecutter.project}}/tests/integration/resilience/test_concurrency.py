@@ -66,7 +66,7 @@ async def test_concurrent_updates_leave_one_of_the_written_states(
     assert final in [{**task, **write} for write in writes]
 
 
-@pytest.mark.usefixtures("empty_tasks_table")
+@pytest.mark.usefixtures("empty_tables")
 async def test_past_the_concurrency_limit_requests_are_refused_at_once_and_lose_nothing(
     database_url: str, connection: asyncpg.Connection
 ) -> None:

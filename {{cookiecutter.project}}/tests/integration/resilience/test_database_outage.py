@@ -117,7 +117,7 @@ async def create_task(client: httpx2.AsyncClient, **body: Any) -> dict[str, Any]
     return task
 
 
-@pytest.mark.usefixtures("empty_tasks_table")
+@pytest.mark.usefixtures("empty_tables")
 @pytest.mark.parametrize(
     "fault",
     [
@@ -172,7 +172,7 @@ async def test_outage_answers_503_then_the_app_recovers_with_nothing_lost(
     assert [row["title"] for row in stored.values()] in ([], [OUTAGE_TITLE])
 
 
-@pytest.mark.usefixtures("empty_tasks_table")
+@pytest.mark.usefixtures("empty_tables")
 {%- if cookiecutter.include_metrics %}
 async def test_an_outage_shows_in_the_metrics_and_its_warning_names_the_request_that_met_it(
 {%- else %}
@@ -214,7 +214,7 @@ async def test_the_warning_of_an_outage_names_the_request_that_met_it(
 
 
 async def test_a_database_that_takes_no_writes_answers_writes_503_and_is_not_ready(
-    database_url: str, empty_tasks_table: None
+    database_url: str, empty_tables: None
 ) -> None:
     # As a standby does during a failover: reads answer, writes are refused.
     read_only = with_server_setting(database_url, "default_transaction_read_only", "on")

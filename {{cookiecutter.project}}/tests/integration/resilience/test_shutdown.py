@@ -24,7 +24,7 @@ from ..recording_opener import RecordingOpener
 from ..running_service import running_service
 from .proxy import DatabaseProxy
 
-pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("empty_tasks_table")]
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("empty_tables")]
 
 # Bounds the whole test: shutdown must not hang.
 SHUTDOWN_WITHIN = 30
