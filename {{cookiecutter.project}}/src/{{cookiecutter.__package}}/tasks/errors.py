@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.error_handlers import BadRequestRule
-from .schemas import BLANK_TITLE
+from ..core.fields import BLANK
 
 TITLE_LOCATION = ("body", "title")
-TITLE_PROBLEMS = {"missing", BLANK_TITLE}
+TITLE_PROBLEMS = {"missing", BLANK}
 PROBLEM_DESCRIPTIONS = {
     400: "The title is missing or blank; `errors` lists that and anything else wrong",
     404: "No task has that id",

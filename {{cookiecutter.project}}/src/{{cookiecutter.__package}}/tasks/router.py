@@ -2,40 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response, status
-from pydantic import BeforeValidator
-from pydantic_core import PydanticCustomError
+from fastapi import APIRouter, HTTPException, Path, Response, status
 
 from ..core import openapi
+from ..core.parameters import MAX_ID, PLAIN_DECIMAL_ONLY, PageOffset, PageSize
 from .errors import PROBLEM_DESCRIPTIONS
 from .repository import TaskRepositoryDep
 from .schemas import Task, TaskCreate, TaskUpdate
 
-# Ids and OFFSET are PostgreSQL bigints.
-MAX_TASK_ID = 2**63 - 1
-MAX_OFFSET = 2**63 - 1
-MAX_PAGE_SIZE = 100
-CANONICAL_DECIMAL = re.compile(r"0|[1-9][0-9]*")
-
-
-def _canonical_decimal(value: object) -> object:
-    """Refuse numbers not in plain decimal: int() reads `01` or `+1`, a second URL for a task."""
-    if isinstance(value, str) and not CANONICAL_DECIMAL.fullmatch(value):
-        raise PydanticCustomError(
-            "plain_decimal",
-            "must be a whole number in plain decimal digits: no sign, leading zero or separator",
-        )
-    return value
-
-
-# After the Path() or Query() in an Annotated, or FastAPI documents their bounds wrongly.
-CANONICAL_DECIMAL_ONLY = BeforeValidator(_canonical_decimal)
-TaskId = Annotated[
-    int, Path(ge=1, le=MAX_TASK_ID, description="The task's id."), CANONICAL_DECIMAL_ONLY
-]
+TaskId = Annotated[int, Path(ge=1, le=MAX_ID, description="The task's id."), PLAIN_DECIMAL_ONLY]
 FOLLOW_THE_CREATED_TASK = {
     name: {"operationId": operation, "parameters": {"task_id": "$response.body#/id"}}
     for name, operation in [
@@ -82,13 +59,7 @@ async def create_task(
 
 @router.get("", operation_id="list_tasks")
 async def list_tasks(
-    repository: TaskRepositoryDep,
-    limit: Annotated[
-        int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size."), CANONICAL_DECIMAL_ONLY
-    ] = 50,
-    offset: Annotated[
-        int, Query(ge=0, le=MAX_OFFSET, description="Tasks to skip."), CANONICAL_DECIMAL_ONLY
-    ] = 0,
+    repository: TaskRepositoryDep, limit: PageSize = 50, offset: PageOffset = 0
 ) -> list[Task]:
     """List tasks in id order, a page at a time."""
     return await repository.get_page(limit=limit, offset=offset)

@@ -21,9 +21,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from {{ cookiecutter.__package }}.core.fields import VISIBLE_CHARACTER
+from {{ cookiecutter.__package }}.core.parameters import MAX_ID, MAX_PAGE_SIZE
 from {{ cookiecutter.__package }}.settings import DEFAULT_MAX_REQUEST_BODY_BYTES
-from {{ cookiecutter.__package }}.tasks.router import MAX_PAGE_SIZE, MAX_TASK_ID
-from {{ cookiecutter.__package }}.tasks.schemas import TITLE_MAX_LENGTH, VISIBLE_CHARACTER
+from {{ cookiecutter.__package }}.tasks.schemas import TITLE_MAX_LENGTH
 
 pytestmark = pytest.mark.anyio
 
@@ -171,8 +172,8 @@ async def test_update_refuses_with_4xx_or_stores_exactly_what_was_sent(
 @shares_the_client
 @given(method=st.sampled_from(["GET", "PATCH", "DELETE"]), task_id=st.integers() | st.text())
 @example(method="GET", task_id=0)
-@example(method="GET", task_id=MAX_TASK_ID)
-@example(method="DELETE", task_id=MAX_TASK_ID + 1)
+@example(method="GET", task_id=MAX_ID)
+@example(method="DELETE", task_id=MAX_ID + 1)
 @example(method="PATCH", task_id=-(2**63))
 @example(method="GET", task_id="9" * 5_000)
 @example(method="GET", task_id="")
@@ -189,7 +190,7 @@ async def test_any_path_id_names_no_task_or_is_unprocessable(
     response = await client.request(method, f"/tasks/{segment}", json={"completed": True})
 
     if isinstance(task_id, int):
-        assert response.status_code == (404 if 1 <= task_id <= MAX_TASK_ID else 422)
+        assert response.status_code == (404 if 1 <= task_id <= MAX_ID else 422)
     else:
         assert response.status_code in {404, 422}
     assert response.json()["detail"]
@@ -211,9 +212,9 @@ async def paged_tasks(client: httpx2.AsyncClient) -> None:
     ),
     extra=st.dictionaries(st.text(), st.text(), max_size=2),
 )
-@example(paging={"limit": MAX_PAGE_SIZE, "offset": MAX_TASK_ID}, extra={})
+@example(paging={"limit": MAX_PAGE_SIZE, "offset": MAX_ID}, extra={})
 @example(paging={"limit": MAX_PAGE_SIZE + 1}, extra={})
-@example(paging={"offset": MAX_TASK_ID + 1}, extra={})
+@example(paging={"offset": MAX_ID + 1}, extra={})
 @example(paging={"limit": "\ud800"}, extra={})
 async def test_any_paging_gives_a_page_or_is_unprocessable(
     client: httpx2.AsyncClient, paging: dict[str, int | str], extra: dict[str, str]
@@ -224,7 +225,7 @@ async def test_any_paging_gives_a_page_or_is_unprocessable(
 
     limit, offset = paging.get("limit", DEFAULT_PAGE_SIZE), paging.get("offset", 0)
     if isinstance(limit, int) and isinstance(offset, int):
-        if 1 <= limit <= MAX_PAGE_SIZE and 0 <= offset <= MAX_TASK_ID:
+        if 1 <= limit <= MAX_PAGE_SIZE and 0 <= offset <= MAX_ID:
             assert response.status_code == 200, response.text
             page = [task["title"] for task in response.json()]
             assert page == PAGED_TITLES[offset : offset + limit]
