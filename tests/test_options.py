@@ -43,6 +43,7 @@ MARKERS = {
         ".dockerignore",
         "docs/deployment.md",
         "locked_uv",
+        "image_python",
         "the image",
     ],
     "include_kubernetes": [
@@ -60,14 +61,9 @@ MARKERS = {
 }
 # Made anew (the lock) or a record of every answer (the cruft state), on or off.
 NOT_SEARCHED = {"uv.lock", ".cruft.json"}
-# Known traces, (option, file, marker), each with why it stays. The parity check keeps its
-# Dockerfile checks in every render, dormant without a Dockerfile, because
-# tests/unit/test_parity.py, in every render too, calls them with a sample Dockerfile and
-# a sample push job; the image's tests and the replica scenario say what deploy/ runs.
+# Known traces, (option, file, marker), each with why it stays: the image's tests and the
+# replica scenario say what deploy/ runs.
 KNOWN_TRACES = {
-    ("include_image", "tools/parity.py", "locked_uv"),
-    ("include_image", "tests/unit/test_parity.py", "locked_uv"),
-    ("include_image", "tests/unit/test_parity.py", "ghcr.io"),
     ("include_kubernetes", "tests/image/container.py", "deploy/"),
     ("include_kubernetes", "tests/integration/resilience/test_replicas.py", "deploy/"),
 }

@@ -55,10 +55,12 @@ FROM_LINE = re.compile(
     r"^FROM\s+(?:--\S+\s+)*(?P<image>\S+)(?:\s+AS\s+(?P<stage>\S+))?", re.MULTILINE | re.IGNORECASE
 )
 DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
-IMAGE_PYTHON = re.compile(r"^FROM python:(?P<version>\d+\.\d+)\S*", re.MULTILINE)
 SERVICE_IMAGE = re.compile(r"postgres:(?P<major>\d+)(?:@sha256:[0-9a-f]{64})?")
+{%- if cookiecutter.include_image %}
+IMAGE_PYTHON = re.compile(r"^FROM python:(?P<version>\d+\.\d+)\S*", re.MULTILINE)
 LOCKED_UV_STEP = "tools/locked_uv.py"
 OTHER_UV_SOURCES = re.compile(r"astral-sh/uv|\buv==")
+{%- endif %}
 
 Workflow = Mapping[str, Any]
 Listing = list[dict[str, Any]]
@@ -164,10 +166,15 @@ def declared_uv(pyproject: Mapping[str, Any]) -> tuple[str | None, list[str]]:
     return exact[0], []
 
 
+{% if cookiecutter.include_image -%}
 def uv_problems(
     workflow: Workflow, pyproject: Mapping[str, Any], dockerfile: str | None
 ) -> Iterator[str]:
     """Where CI or a Dockerfile would get another uv than the one pyproject.toml declares."""
+{%- else -%}
+def uv_problems(workflow: Workflow, pyproject: Mapping[str, Any]) -> Iterator[str]:
+    """Where CI would get another uv than the one pyproject.toml declares."""
+{%- endif %}
     version, problems = declared_uv(pyproject)
     yield from problems
     for job_name, job in workflow["jobs"].items():
@@ -180,6 +187,7 @@ def uv_problems(
                         f"{WORKFLOW}: job {job_name} sets up uv {chosen}, not pyproject.toml's "
                         f"{version}: give setup-uv `version-file: pyproject.toml` and no `version`"
                     )
+{%- if cookiecutter.include_image %}
     if dockerfile is not None and (
         LOCKED_UV_STEP not in dockerfile or OTHER_UV_SOURCES.search(dockerfile)
     ):
@@ -187,6 +195,7 @@ def uv_problems(
             f"Dockerfile: install uv with {LOCKED_UV_STEP} (the version uv.lock pins, {version})"
             " and from nowhere else"
         )
+{%- endif %}
 
 
 def nox_floor_problems(pyproject: Mapping[str, Any], noxfile: str) -> Iterator[str]:
@@ -211,6 +220,9 @@ def nox_floor_problems(pyproject: Mapping[str, Any], noxfile: str) -> Iterator[s
         yield f"noxfile.py: its script header needs {script.get('dependencies')}, not nox{floor}"
 
 
+{%- if cookiecutter.include_image %}
+
+
 def image_python_problems(dockerfile: str | None, tested: list[str]) -> Iterator[str]:
     """Whether a Dockerfile's Python is one the sessions test."""
     for match in IMAGE_PYTHON.finditer(dockerfile or ""):
@@ -219,6 +231,7 @@ def image_python_problems(dockerfile: str | None, tested: list[str]) -> Iterator
                 f"Dockerfile: {match[0]} runs Python {match['version']}, which no session tests "
                 f"({', '.join(tested)})"
             )
+{%- endif %}
 
 
 def python_version_file_problems(text: str | None, tested: list[str]) -> Iterator[str]:
@@ -273,18 +286,26 @@ def postgres_image_problems(workflow: Workflow, dockerfile: str | None) -> Itera
 
 
 def problems(project: Path, defaults: Listing, ci_only: Listing) -> list[str]:
+{%- if cookiecutter.include_image %}
     """Every way the project's CI, image and gates disagree, one line each."""
+{%- else %}
+    """Every way the project's CI and gates disagree, one line each."""
+{%- endif %}
     workflow = yaml.safe_load((project / WORKFLOW).read_text(encoding="utf-8"))
     pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
     noxfile = (project / "noxfile.py").read_text(encoding="utf-8")
+{%- if cookiecutter.include_image %}
     dockerfile_path = project / "Dockerfile"
     dockerfile = dockerfile_path.read_text(encoding="utf-8") if dockerfile_path.exists() else None
+{%- endif %}
     tested = sorted({s["python"] for s in defaults if s["name"] == "unit" and s["python"]})
     calls, found = session_calls(workflow)
     found += session_problems(calls, defaults, ci_only)
-    found += uv_problems(workflow, pyproject, dockerfile)
+    found += uv_problems(workflow, pyproject{% if cookiecutter.include_image %}, dockerfile{% endif %})
     found += nox_floor_problems(pyproject, noxfile)
+{%- if cookiecutter.include_image %}
     found += image_python_problems(dockerfile, tested)
+{%- endif %}
     version_file = project / ".python-version"
     listed = version_file.read_text(encoding="utf-8") if version_file.exists() else None
     found += python_version_file_problems(listed, tested)
@@ -292,7 +313,11 @@ def problems(project: Path, defaults: Listing, ci_only: Listing) -> list[str]:
     postgres_path = project / POSTGRES_DOCKERFILE
     postgres = postgres_path.read_text(encoding="utf-8") if postgres_path.exists() else None
     found += postgres_image_problems(workflow, postgres)
+{%- if cookiecutter.include_image %}
     dockerfiles = {Path("Dockerfile"): dockerfile, POSTGRES_DOCKERFILE: postgres}
+{%- else %}
+    dockerfiles = {POSTGRES_DOCKERFILE: postgres}
+{%- endif %}
     found += digest_problems({path: text for path, text in dockerfiles.items() if text}, workflow)
     return found
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+{% if cookiecutter.include_image -%}
 from pathlib import Path
+{% endif -%}
 from typing import Any
 
 from tools import parity
@@ -15,16 +17,22 @@ DEFAULTS: parity.Listing = [
     {"session": "unit-3.13", "name": "unit", "python": "3.13", "tags": []},
     {"session": "verdict", "name": "verdict", "python": False, "tags": ["local"]},
 ]
+{%- if cookiecutter.include_image %}
 CI_ONLY: parity.Listing = [
     {"session": "image", "name": "image", "python": None, "tags": ["ci"]},
     {"session": "push", "name": "push", "python": False, "tags": ["ci"]},
 ]
+{%- else %}
+CI_ONLY: parity.Listing = []
+{%- endif %}
 PYPROJECT = {"dependency-groups": {"uv": ["uv==0.13.9"], "nox": ["nox>=2025.5.1"]}}
 NOXFILE = (
     '# /// script\n# dependencies = ["nox>=2025.5.1"]\n# ///\n'
     'import nox\n\nnox.needs_version = ">=2025.5.1"\n'
 )
+{%- if cookiecutter.include_image %}
 DOCKERFILE = "FROM python:3.13-slim AS uv\nRUN python tools/locked_uv.py uv.lock\n"
+{%- endif %}
 
 
 def workflow(**jobs: dict[str, Any]) -> dict[str, Any]:
@@ -45,8 +53,10 @@ def run(command: str) -> dict[str, Any]:
 GOOD = workflow(
     lint=job(run(f"{LOCKED} -s lint")),
     unit=job(run(f'{LOCKED} -s unit -p "$PYTHON"'), matrix=["3.12", "3.13"]),
+{%- if cookiecutter.include_image %}
     build=job(run(f"{LOCKED} -s image")),
     push=job(run(f"{LOCKED} -s push")),
+{%- endif %}
 )
 
 
@@ -56,25 +66,35 @@ def session_problems(flow: dict[str, Any]) -> list[str]:
 
 
 def test_the_calls_expand_the_matrix() -> None:
-    calls = ["lint", "unit-3.12", "unit-3.13", "image", "push"]
+    calls = ["lint", "unit-3.12", "unit-3.13"{% if cookiecutter.include_image %}, "image", "push"{% endif %}]
 
     assert parity.session_calls(GOOD) == (calls, [])
 
 
 def test_a_workflow_that_calls_every_gate_is_clean() -> None:
     assert session_problems(GOOD) == []
-    assert list(parity.uv_problems(GOOD, PYPROJECT, DOCKERFILE)) == []
+    assert list(parity.uv_problems(GOOD, PYPROJECT{% if cookiecutter.include_image %}, DOCKERFILE{% endif %})) == []
     assert list(parity.nox_floor_problems(PYPROJECT, NOXFILE)) == []
+{%- if cookiecutter.include_image %}
     assert list(parity.image_python_problems(DOCKERFILE, ["3.12", "3.13"])) == []
+{%- endif %}
 
 
 def test_a_default_session_the_workflow_never_calls_is_named() -> None:
-    flow = workflow(**{name: GOOD["jobs"][name] for name in ("lint", "build", "push")})
+{%- if cookiecutter.include_image %}
+    kept = ("lint", "build", "push")
+{%- else %}
+    kept = ("lint",)
+{%- endif %}
+    flow = workflow(**{name: GOOD["jobs"][name] for name in kept})
 
     assert session_problems(flow) == [
         f"{parity.WORKFLOW} never calls the nox session unit-3.12, which CI must run",
         f"{parity.WORKFLOW} never calls the nox session unit-3.13, which CI must run",
     ]
+
+
+{%- if cookiecutter.include_image %}
 
 
 def test_a_ci_session_the_workflow_never_calls_is_named() -> None:
@@ -85,6 +105,7 @@ def test_a_ci_session_the_workflow_never_calls_is_named() -> None:
     assert session_problems(flow) == [
         f"{parity.WORKFLOW} never calls the nox session push, which CI must run"
     ]
+{%- endif %}
 
 
 def test_a_matrix_python_the_noxfile_does_not_test_is_named() -> None:
@@ -119,7 +140,7 @@ def test_setup_uv_with_a_version_of_its_own_is_named() -> None:
     pinned = {"uses": "astral-sh/setup-uv@0000000", "with": {"version": "0.14.0"}}
     flow = workflow(lint={"steps": [pinned, run(f"{LOCKED} -s lint")]})
 
-    assert list(parity.uv_problems(flow, PYPROJECT, None)) == [
+    assert list(parity.uv_problems(flow, PYPROJECT{% if cookiecutter.include_image %}, None{% endif %})) == [
         f"{parity.WORKFLOW}: job lint sets up uv 0.14.0, not pyproject.toml's 0.13.9: give "
         "setup-uv `version-file: pyproject.toml` and no `version`"
     ]
@@ -135,6 +156,9 @@ def test_uv_is_declared_once_and_exactly() -> None:
     assert parity.declared_uv(floor)[1][0].startswith("pyproject.toml: [tool.uv] required-version")
 
 
+{%- if cookiecutter.include_image %}
+
+
 def test_an_image_with_a_uv_of_its_own_is_named() -> None:
     other = DOCKERFILE + "COPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /usr/local/bin/uv\n"
 
@@ -143,6 +167,7 @@ def test_an_image_with_a_uv_of_its_own_is_named() -> None:
             "Dockerfile: install uv with tools/locked_uv.py (the version uv.lock pins, 0.13.9) "
             "and from nowhere else"
         ]
+{%- endif %}
 
 
 def test_a_nox_floor_of_its_own_is_named() -> None:
@@ -153,10 +178,14 @@ def test_a_nox_floor_of_its_own_is_named() -> None:
     ]
 
 
+{%- if cookiecutter.include_image %}
+
+
 def test_an_image_python_no_session_tests_is_named() -> None:
     assert list(parity.image_python_problems(DOCKERFILE, ["3.12"])) == [
         "Dockerfile: FROM python:3.13-slim runs Python 3.13, which no session tests (3.12)"
     ]
+{%- endif %}
 
 
 def test_a_python_version_file_that_is_not_the_matrix_is_named() -> None:
@@ -168,6 +197,7 @@ def test_a_python_version_file_that_is_not_the_matrix_is_named() -> None:
 
 def test_an_image_without_a_digest_is_named() -> None:
     digest = "@sha256:" + "0" * 64
+{%- if cookiecutter.include_image %}
     dockerfile = f"FROM python:3.13-slim{digest} AS build\nFROM build\nFROM python:3.13-slim\n"
     service = {"postgres": {"image": "postgres:18"}}
     flow = workflow(integration={"services": service, "container": f"python{digest}"})
@@ -176,6 +206,18 @@ def test_an_image_without_a_digest_is_named() -> None:
         "Dockerfile: FROM python:3.13-slim has no digest: name it image:tag@sha256:...",
         f"{parity.WORKFLOW}: job integration runs postgres:18, which has no digest",
     ]
+{%- else %}
+    service = {"postgres": {"image": "postgres:18"}}
+    flow = workflow(integration={"services": service, "container": f"python{digest}"})
+
+    dockerfiles = {parity.POSTGRES_DOCKERFILE: "FROM postgres:18\n"}
+
+    assert list(parity.digest_problems(dockerfiles, flow)) == [
+        f"{parity.POSTGRES_DOCKERFILE}: FROM postgres:18 has no digest: "
+        "name it image:tag@sha256:...",
+        f"{parity.WORKFLOW}: job integration runs postgres:18, which has no digest",
+    ]
+{%- endif %}
 
 
 def test_the_workflows_postgres_is_the_one_dependabot_keeps_current() -> None:
