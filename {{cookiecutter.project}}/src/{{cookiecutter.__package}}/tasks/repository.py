@@ -51,10 +51,7 @@ class TaskRepository(Protocol):
 
 
 def _task(row: asyncpg.Record) -> Task:
-    # The table's types and constraints guarantee what validation would check again.
-    return Task.model_construct(
-        id=row["id"], title=row["title"], completed=row["completed"], created_at=row["created_at"]
-    )
+    return Task.model_validate(dict(row))
 
 
 class PostgresTaskRepository:
