@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import NoReturn, cast
+
+import asyncpg
 
 from {{ cookiecutter.__package }}.core.database import (
-    BorrowedConnection,
     Database,
     DatabaseUnavailableError,
     PoolSizes,
@@ -46,21 +48,30 @@ class InMemoryTaskRepository:
         return self.tasks.pop(task_id, None) is not None
 
 
+class NoConnections:
+    """A pool that lends nothing: while its database is unavailable, it fails as a lost server."""
+
+    def __init__(self, database: FakeDatabase) -> None:
+        self.database = database
+
+    async def acquire(self, **_options: object) -> NoReturn:
+        if not self.database.available:
+            raise ConnectionRefusedError(111, "Connection refused")
+        msg = "the fake database lends no connections"
+        raise NotImplementedError(msg)
+
+
 class FakeDatabase(Database):
     """Lends no connections; while unavailable, fails pings and borrowing as the real one does."""
 
     # What the pool of a default-sized, idle service would hold.
     POOL_SIZES = PoolSizes(open=1, idle=1, max=10)
 
-    def __init__(self, *, available: bool = True) -> None:  # no pool: nothing to lend
+    def __init__(self, *, available: bool = True) -> None:
+        super().__init__(
+            cast("asyncpg.Pool", NoConnections(self)), acquire_timeout=1, address="fake"
+        )
         self.available = available
-        self.unavailable_count = 0
-
-    def connection(self) -> BorrowedConnection:
-        if self.available:
-            msg = "the fake database lends no connections"
-            raise NotImplementedError(msg)
-        raise DatabaseUnavailableError
 
     def pool_sizes(self) -> PoolSizes:
         return self.POOL_SIZES

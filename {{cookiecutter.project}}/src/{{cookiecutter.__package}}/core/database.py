@@ -6,7 +6,6 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from types import TracebackType
 from typing import NamedTuple
 
 import asyncpg
@@ -90,9 +89,38 @@ class Database:
         self.available = True
         self.unavailable_count = 0
 
-    def connection(self) -> BorrowedConnection:
-        """Borrow a connection for an `async with` block (see BorrowedConnection)."""
-        return BorrowedConnection(self)
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[asyncpg.pool.PoolConnectionProxy]:
+        """Borrow a pool connection for the block, waiting at most the acquire timeout.
+
+        An error that means the database is gone raises DatabaseUnavailableError instead.
+        """
+        try:
+            connection = await self.pool.acquire(timeout=self.acquire_timeout)
+        except UNAVAILABLE_ERRORS as error:
+            raise self.unavailable(error) from error
+        try:
+            yield connection
+        except BaseException as error:
+            await self.give_back(connection, error)
+            raise
+        await self.give_back(connection, None)
+
+    async def give_back(
+        self, connection: asyncpg.pool.PoolConnectionProxy, error: BaseException | None
+    ) -> None:
+        """Return a connection after its block, which raised `error` (or None)."""
+        if isinstance(error, TimeoutError):
+            # The statement may still run: drop the connection instead of waiting to reset it.
+            connection.terminate()
+        try:
+            await self.pool.release(connection)
+        except UNAVAILABLE_ERRORS as release_error:
+            raise self.unavailable(release_error) from release_error
+        if isinstance(error, UNAVAILABLE_ERRORS):
+            raise self.unavailable(error) from error
+        if not self.available:
+            self.recovered()
 
     async def ping(self) -> None:
         """Raise DatabaseUnavailableError unless the database answers and takes writes."""
@@ -118,47 +146,6 @@ class Database:
         """Note that the database answers again after it was unavailable."""
         self.available = True
         logger.warning("database at %s available again", self.address)
-
-
-class BorrowedConnection:
-    """A pool connection for an `async with` block; failures raise DatabaseUnavailableError."""
-
-    __slots__ = ("connection", "database")
-
-    connection: asyncpg.pool.PoolConnectionProxy  # set by __aenter__
-
-    def __init__(self, database: Database) -> None:
-        """Prepare to borrow from the database's pool."""
-        self.database = database
-
-    async def __aenter__(self) -> asyncpg.pool.PoolConnectionProxy:
-        """Borrow the connection, waiting at most the database's acquire timeout."""
-        database = self.database
-        try:
-            self.connection = await database.pool.acquire(timeout=database.acquire_timeout)
-        except UNAVAILABLE_ERRORS as error:
-            raise database.unavailable(error) from error
-        return self.connection
-
-    async def __aexit__(
-        self,
-        error_type: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Give the connection back; translate an error that means the database is gone."""
-        database = self.database
-        if isinstance(error, TimeoutError):
-            # The statement may still run: drop the connection instead of waiting to reset it.
-            self.connection.terminate()
-        try:
-            await database.pool.release(self.connection)
-        except UNAVAILABLE_ERRORS as release_error:
-            raise database.unavailable(release_error) from release_error
-        if isinstance(error, UNAVAILABLE_ERRORS):
-            raise database.unavailable(error) from error
-        if not database.available:
-            database.recovered()
 
 
 def describe(error: BaseException) -> str:
