@@ -19,15 +19,3 @@ async def administer(url: str, statement: str) -> None:
 async def drop_database(url: str, name: str) -> None:
     """Drop a database of the server at `url`, closing whatever still uses it."""
     await administer(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-async def empty_tables(connection: asyncpg.Connection) -> None:
-    """Empty every table of the schema the migrations made, but their own history."""
-    tables = await connection.fetch(
-        "SELECT quote_ident(tablename) AS name FROM pg_tables"
-        " WHERE schemaname = current_schema() AND tablename <> 'schema_migrations'"
-    )
-    if tables:
-        await connection.execute(
-            f"TRUNCATE {', '.join(table['name'] for table in tables)} RESTART IDENTITY"
-        )

@@ -20,16 +20,15 @@ import hypothesis
 import pytest
 
 from {{ cookiecutter.__package }}.app import create_app
-from {{ cookiecutter.__package }}.core.migrate import apply_migrations
 from {{ cookiecutter.__package }}.settings import Settings
 
 from ..database import pytest_configure as pytest_configure
 from ..database import pytest_report_header as pytest_report_header
 from ..postgres_admin import CONNECT_TIMEOUT
-from ..postgres_admin import empty_tables as empty_tables_of
 from ..settings import settings_for_tests
 from .app_client import app_client
 from .recording_opener import RecordingOpener
+from .tables import migrated_and_empty
 
 # Every example is a real request to a real PostgreSQL: no per-example deadline, since
 # timings follow the machine's load, and few enough examples to keep the suite quick.
@@ -69,8 +68,7 @@ async def connection(database_url: str) -> AsyncIterator[asyncpg.Connection]:
 @pytest.fixture
 async def empty_tables(connection: asyncpg.Connection) -> None:
     """The migrations applied, and every table empty."""
-    await apply_migrations(connection)
-    await empty_tables_of(connection)
+    await migrated_and_empty(connection)
 
 
 @pytest.fixture

@@ -18,10 +18,9 @@ import asyncpg
 import schemathesis
 from hypothesis import settings
 
-from {{ cookiecutter.__package }}.core.migrate import apply_migrations
 from {{ cookiecutter.__package }}.main import app
 
-from ..postgres_admin import empty_tables
+from .tables import migrated_and_empty
 
 # The app as it runs, on the test database (conftest.py); Schemathesis sends it requests
 # in-process, and starts its lifespan with the first one.
@@ -43,11 +42,10 @@ def test_every_operation_answers_as_documented(case: schemathesis.Case[Any]) -> 
     case.call_and_validate()
 
 
-async def migrated_and_empty() -> None:
+async def reset_the_tables() -> None:
     connection = await asyncpg.connect(os.environ["DATABASE_URL"])
     try:
-        await apply_migrations(connection)
-        await empty_tables(connection)
+        await migrated_and_empty(connection)
     finally:
         await connection.close()
 
@@ -61,7 +59,7 @@ class TaskWorkflow(schema.as_state_machine()):  # type: ignore[misc]
     """
 
     def setup(self) -> None:
-        asyncio.run(migrated_and_empty())
+        asyncio.run(reset_the_tables())
 
 
 TestSequencesOfCallsAlongTheLinks = TaskWorkflow.TestCase
