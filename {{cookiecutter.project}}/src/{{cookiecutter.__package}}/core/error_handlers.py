@@ -40,7 +40,7 @@ def input_problems(errors: Sequence[Any]) -> list[InputProblem]:
 class BadRequestRule:
     """Validation errors a resource answers with 400 rather than 422, and what the 400 says.
 
-    It applies on the routes whose path starts with `routes` (the resource's prefix) only.
+    It applies on the routes under `routes` (the resource's prefix) only.
     """
 
     routes: str
@@ -56,7 +56,8 @@ def validation_handler(rules: Sequence[BadRequestRule]) -> ExceptionHandler:
 
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
         route = str(getattr(request.scope.get("route"), "path", ""))
-        own = [rule for rule in rules if route.startswith(rule.routes)]
+        # The prefix itself or a path below it: `/tasks` covers `/tasks/{task_id}`, not `/tasks-x`.
+        own = [rule for rule in rules if f"{route}/".startswith(f"{rule.routes}/")]
 
         def rule_for(error: dict[str, Any]) -> BadRequestRule | None:
             return next((rule for rule in own if rule.applies(error)), None)

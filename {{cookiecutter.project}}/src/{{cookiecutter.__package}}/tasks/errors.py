@@ -7,6 +7,8 @@ from typing import Any
 from ..core.error_handlers import BadRequestRule
 from ..core.fields import BLANK
 
+# The task routes' prefix: the router's, and where the title's 400 applies.
+PREFIX = "/tasks"
 TITLE_LOCATION = ("body", "title")
 TITLE_PROBLEMS = {"missing", BLANK}
 PROBLEM_DESCRIPTIONS = {
@@ -21,7 +23,7 @@ def is_title_problem(error: dict[str, Any]) -> bool:
 
 
 TITLE_REQUIRED = BadRequestRule(
-    routes="/tasks",  # the router's prefix
+    routes=PREFIX,
     applies=is_title_problem,
     detail="title is required and must contain a visible character",
 )

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Path, Response, status
 
 from ..core import openapi
 from ..core.parameters import MAX_ID, PLAIN_DECIMAL_ONLY, PageOffset, PageSize
-from .errors import PROBLEM_DESCRIPTIONS
+from .errors import PREFIX, PROBLEM_DESCRIPTIONS
 from .repository import TaskRepositoryDep
 from .schemas import Task, TaskCreate, TaskUpdate
 
@@ -35,7 +35,7 @@ def problem_responses(*statuses: int) -> openapi.Responses:
     return openapi.problem_responses(*statuses, descriptions=PROBLEM_DESCRIPTIONS)
 
 
-router = APIRouter(prefix="/tasks", tags=["tasks"], responses=problem_responses(422, 503))
+router = APIRouter(prefix=PREFIX, tags=["tasks"], responses=problem_responses(422, 503))
 
 
 def _not_found(task_id: int) -> HTTPException:
