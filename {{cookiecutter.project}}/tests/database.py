@@ -1,50 +1,34 @@
-"""A PostgreSQL of the project's major for the suites that need one (integration, image).
-
-The server is `DATABASE_URL`'s when it is set (CI's service container, your own server),
-where the run creates a database of its own and drops it at the end (the URL's database is
-never written to); otherwise a throwaway local server (local_postgres.py), started for
-this test run and deleted after it. Either way it is the project's PostgreSQL major
-(tools/postgres_major.py), or no test runs. Neither outlives the run, however it ends
-(tests/watchdog.py). A suite's conftest imports the two hooks below.
-"""
+"""The suites' PostgreSQL, of the project's major, which nothing of the run outlives."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
+import subprocess
+import sys
 import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
-from local_postgres import LocalPostgresError, start, throwaway_data_folder
+from local_postgres import LocalPostgresError, start, stop, throwaway_data_folder
 from tools.postgres_major import POSTGRES_MAJOR
 
 from .integration.database_urls import with_database
-from .postgres_admin import CONNECT_TIMEOUT, administer, drop_database
-from .watchdog import watch
 
+CONNECT_TIMEOUT = 5.0
+PROJECT = Path(__file__).resolve().parents[1]
+DISMISSED = "dismissed"
 # What the run's header says of the server, once pytest_configure has checked it.
 SERVER = pytest.StashKey[str]()
 
 
-async def server_version(url: str) -> tuple[int, str]:
-    """The major version of the server at `url`, and its full version for people."""
-    connection = await asyncpg.connect(url, timeout=CONNECT_TIMEOUT)
-    try:
-        number = int(await connection.fetchval("SHOW server_version_num"))
-        version = str(await connection.fetchval("SHOW server_version"))
-    finally:
-        await connection.close()
-    return number // 10_000, version
-
-
 def pytest_configure(config: pytest.Config) -> None:
-    """Make DATABASE_URL name a test database of this run's own before any test module is imported.
-
-    No other setting of the developer's reaches the tests (tests/conftest.py). The server
-    is the project's PostgreSQL major, or the run stops with one line.
-    """
+    """Before any test module is imported, point DATABASE_URL at a database of the run's own."""
     if url := os.environ.get("DATABASE_URL"):
         config.stash[SERVER] = use_a_database_of_our_own(config, url)
         return
@@ -68,19 +52,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SERVER] = f"PostgreSQL {version}, a throwaway local server"
 
 
-def set_environment(config: pytest.Config, name: str, value: str) -> None:
-    """Set an environment variable for this run; it is restored when the run ends."""
-    environment = pytest.MonkeyPatch()
-    environment.setenv(name, value)
-    config.add_cleanup(environment.undo)
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Which PostgreSQL the tests run on."""
+    return [f"database: {config.stash[SERVER]}"] if SERVER in config.stash else []
 
 
 def use_a_database_of_our_own(config: pytest.Config, url: str) -> str:
-    """Create a database for this run on DATABASE_URL's server and point DATABASE_URL at it.
-
-    The URL's own database is only connected to, never written to; the new one is dropped
-    when the run ends. Returns what the run's header says of the server.
-    """
+    """Create the run's database on DATABASE_URL's server, whose own database is only read."""
     try:
         found, version = asyncio.run(server_version(url))
     except (OSError, TimeoutError, ValueError, asyncpg.PostgresError) as error:
@@ -108,6 +86,73 @@ def use_a_database_of_our_own(config: pytest.Config, url: str) -> str:
     return f"PostgreSQL {version}, at DATABASE_URL (database {name}, dropped afterwards)"
 
 
-def pytest_report_header(config: pytest.Config) -> list[str]:
-    """Which PostgreSQL the tests run on."""
-    return [f"database: {config.stash[SERVER]}"] if SERVER in config.stash else []
+def set_environment(config: pytest.Config, name: str, value: str) -> None:
+    """Set an environment variable for this run; it is restored when the run ends."""
+    environment = pytest.MonkeyPatch()
+    environment.setenv(name, value)
+    config.add_cleanup(environment.undo)
+
+
+async def server_version(url: str) -> tuple[int, str]:
+    """The major version of the server at `url`, and its full version for people."""
+    connection = await asyncpg.connect(url, timeout=CONNECT_TIMEOUT)
+    try:
+        number = int(await connection.fetchval("SHOW server_version_num"))
+        version = str(await connection.fetchval("SHOW server_version"))
+    finally:
+        await connection.close()
+    return number // 10_000, version
+
+
+async def administer(url: str, statement: str) -> None:
+    """Run one statement on the server at `url`, connected to the URL's own database."""
+    connection = await asyncpg.connect(url, timeout=CONNECT_TIMEOUT)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+async def drop_database(url: str, name: str) -> None:
+    """Drop a database of the server at `url`, closing whatever still uses it."""
+    await administer(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass(frozen=True)
+class Watchdog:
+    """A process that undoes what the run set up if the run dies first (SIGKILL, a crash)."""
+
+    process: subprocess.Popen[str]
+
+    def dismiss(self) -> None:
+        """Tell the watchdog that the run cleaned up; it exits without doing anything."""
+        if self.process.stdin is not None:
+            self.process.stdin.write(DISMISSED)
+            self.process.stdin.close()
+        self.process.wait()
+
+
+def watch(**undo: str) -> Watchdog:
+    """Start a watchdog: a run that dies closes its stdin undismissed, and it undoes `undo`."""
+    process = subprocess.Popen(  # noqa: S603 (this Python, running this module)
+        [sys.executable, "-m", "tests.database", json.dumps(undo)],
+        stdin=subprocess.PIPE,
+        cwd=PROJECT,
+        start_new_session=True,  # a Ctrl-C for the run does not reach it
+        text=True,
+    )
+    return Watchdog(process)
+
+
+def undo(what: dict[str, Any]) -> None:
+    """Stop and delete the throwaway server (`data`, `folder`), or drop the run's `database`."""
+    if "data" in what:
+        stop(Path(what["data"]))
+        shutil.rmtree(what["folder"], ignore_errors=True)
+    if "database" in what:
+        asyncio.run(drop_database(what["database_url"], what["database"]))
+
+
+if __name__ == "__main__":
+    if sys.stdin.read() != DISMISSED:
+        undo(json.loads(sys.argv[1]))

@@ -22,9 +22,9 @@ import pytest
 from {{ cookiecutter.__package }}.app import create_app
 from {{ cookiecutter.__package }}.settings import Settings
 
+from ..database import CONNECT_TIMEOUT
 from ..database import pytest_configure as pytest_configure
 from ..database import pytest_report_header as pytest_report_header
-from ..postgres_admin import CONNECT_TIMEOUT
 from ..settings import settings_for_tests
 from .app_client import app_client
 from .recording_opener import RecordingOpener
