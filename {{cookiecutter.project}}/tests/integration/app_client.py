@@ -1,13 +1,16 @@
-"""An HTTP client for an app running in-process, with its lifespan (pool, migrations) on."""
+"""The app in-process on the test database: its tables as each test starts, and a client."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import asyncpg
 import httpx2
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+
+from {{ cookiecutter.__package }}.core.migrate import apply_migrations
 
 
 @asynccontextmanager
@@ -20,3 +23,16 @@ async def app_client(app: FastAPI) -> AsyncIterator[httpx2.AsyncClient]:
         ) as client,
     ):
         yield client
+
+
+async def migrated_and_empty(connection: asyncpg.Connection) -> None:
+    """Apply the migrations, then empty every table but their own history."""
+    await apply_migrations(connection)
+    tables = await connection.fetch(
+        "SELECT quote_ident(tablename) AS name FROM pg_tables"
+        " WHERE schemaname = current_schema() AND tablename <> 'schema_migrations'"
+    )
+    if tables:
+        await connection.execute(
+            f"TRUNCATE {', '.join(table['name'] for table in tables)} RESTART IDENTITY"
+        )

@@ -1,12 +1,4 @@
-"""Integration-test fixtures: a real PostgreSQL and the app running against it.
-
-The database is DATABASE_URL's server or a throwaway local one (tests/database.py); no
-other setting of yours (environment or `.env`) reaches the tests. DATABASE_URL names it
-before the test modules are imported, since the service reads its settings when its app
-is built, and some tests build it at import (the lesson's tests import `main.app`). Every
-test that uses the app starts with an empty `tasks` table; what the last one wrote stays
-there to look at.
-"""
+"""Integration-test fixtures: a real PostgreSQL (tests/database.py) and the app running on it."""
 
 from __future__ import annotations
 
@@ -26,9 +18,8 @@ from ..database import CONNECT_TIMEOUT
 from ..database import pytest_configure as pytest_configure
 from ..database import pytest_report_header as pytest_report_header
 from ..settings import settings_for_tests
-from .app_client import app_client
+from .app_client import app_client, migrated_and_empty
 from .recording_opener import RecordingOpener
-from .tables import migrated_and_empty
 
 # Every example is a real request to a real PostgreSQL: no per-example deadline, since
 # timings follow the machine's load, and few enough examples to keep the suite quick.
@@ -67,7 +58,7 @@ async def connection(database_url: str) -> AsyncIterator[asyncpg.Connection]:
 
 @pytest.fixture
 async def empty_tables(connection: asyncpg.Connection) -> None:
-    """The migrations applied, and every table empty."""
+    """The migrations applied and every table empty; what the last test wrote stays to look at."""
     await migrated_and_empty(connection)
 
 

@@ -1,12 +1,4 @@
-"""The OpenAPI document tells the truth: Schemathesis checks the running app against it.
-
-Schemathesis, a tool that knows nothing of this service but its OpenAPI document,
-generates requests from the document, valid ones and invalid ones, sends them to the app
-running on PostgreSQL and runs all its checks on every answer: each status, header and
-body is documented, valid input is accepted and invalid input refused with a 4xx, nothing
-answers 5xx, a method a path does not serve gets a 405 with `Allow`. Then it follows the
-document's links (create a task, then read, change and delete it) in random sequences.
-"""
+"""The OpenAPI document tells the truth: Schemathesis checks the app on PostgreSQL against it."""
 
 from __future__ import annotations
 
@@ -20,17 +12,16 @@ from hypothesis import settings
 
 from {{ cookiecutter.__package }}.main import app
 
-from .tables import migrated_and_empty
+from ..database import CONNECT_TIMEOUT
+from .app_client import migrated_and_empty
 
 # The app as it runs, on the test database (conftest.py); Schemathesis sends it requests
 # in-process, and starts its lifespan with the first one.
 schema = schemathesis.openapi.from_dict(app.openapi())
 schema.app = app
 
-# Each example is a request through the whole app, and each sequence up to 10 of them
-# (create, read, change, delete take four): a quarter and a tenth of the profile's
-# examples (25 and 10 by default, conftest.py) keep the suite quick;
-# HYPOTHESIS_PROFILE=thorough searches twenty times longer.
+# A quarter and a tenth of the profile's examples (25 and 10 by default, conftest.py), as a
+# sequence sends up to 10 requests; HYPOTHESIS_PROFILE=thorough searches twenty times longer.
 PROFILE_EXAMPLES = settings().max_examples
 REQUESTS = settings(max_examples=max(PROFILE_EXAMPLES // 4, 1))
 SEQUENCES = settings(max_examples=max(PROFILE_EXAMPLES // 10, 1), stateful_step_count=10)
@@ -43,7 +34,7 @@ def test_every_operation_answers_as_documented(case: schemathesis.Case[Any]) -> 
 
 
 async def reset_the_tables() -> None:
-    connection = await asyncpg.connect(os.environ["DATABASE_URL"])
+    connection = await asyncpg.connect(os.environ["DATABASE_URL"], timeout=CONNECT_TIMEOUT)
     try:
         await migrated_and_empty(connection)
     finally:
@@ -52,11 +43,7 @@ async def reset_the_tables() -> None:
 
 # Schemathesis builds the state machine's class from the document, at run time.
 class TaskWorkflow(schema.as_state_machine()):  # type: ignore[misc]
-    """Sequences of calls along the links, each on an empty table.
-
-    Links feed ids from responses into later requests; starting every sequence from the
-    same state keeps those ids, and so what Hypothesis generates, the same on a replay.
-    """
+    """Sequences of calls along the links, each from empty tables: a replay sees the same ids."""
 
     def setup(self) -> None:
         asyncio.run(reset_the_tables())

@@ -1,7 +1,4 @@
-"""The migrate command applies what is pending and says so.
-
-`python -m {{ cookiecutter.__package }} migrate`
-"""
+"""`python -m {{ cookiecutter.__package }} migrate` applies what is pending and says so."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
 {%- if cookiecutter.include_metrics -%}
-"""What the running service tells its operators: its log lines and its metrics.
-
-The server's own output is read as a log collector reads it, line by line; the metrics
-as Prometheus reads them, with its parser.
-"""
+"""What the running service tells its operators: its log lines and its metrics."""
 
 from __future__ import annotations
 
@@ -29,10 +25,7 @@ pytestmark = pytest.mark.anyio
 ANSWER_WITHIN = 10
 HELD_CONNECTIONS = 3
 {%- else -%}
-"""What the running service tells its operators: its log lines.
-
-The server's own output is read as a log collector reads it, line by line.
-"""
+"""What the running service tells its operators: its log lines."""
 
 from __future__ import annotations
 
