@@ -1,10 +1,4 @@
-"""Read what the service logs as it writes it: configure_logging's own output, parsed.
-
-A test configures the process's logging as the service does for a block, in its own body:
-pytest gives each phase of a test (setup, call) a standard output of its own, and the
-logging writes to the one it found. What it wrote is read from pytest's capsys, and the
-logging is put back as it was after the block.
-"""
+"""Read what the service logs as it writes it: configure_logging's own output, parsed."""
 
 from __future__ import annotations
 
@@ -55,10 +49,11 @@ class ServiceLog:
 def service_logging(
     capsys: pytest.CaptureFixture[str], settings: Settings, log_format: LogFormat = "json"
 ) -> Iterator[ServiceLog]:
-    """Log as the service does, in this format, for the block; read it with the ServiceLog."""
+    """Log as the service does, in this format, for the block; enter it in the test's body."""
     loggers = [logging.getLogger(), *map(logging.getLogger, CONFIGURED_LOGGERS)]
     saved = [(logger, logger.handlers[:], logger.level, logger.propagate) for logger in loggers]
     capsys.readouterr()
+    # The logging writes to the standard output it finds now: each pytest phase has its own.
     configure_logging(settings.model_copy(update={"log_format": log_format}))
     factory = structlog.get_config()["logger_factory"]
     assert isinstance(factory, LineWriterFactory)

@@ -1,12 +1,4 @@
-"""Settings as the tests state them: never from a developer's `.env` or leftover variables.
-
-`isolate_from_the_developers_settings()` takes the service's variables but DATABASE_URL
-(the one setting a run takes from its environment) out of this process's environment and
-stops Settings reading `.env`; `settings_for_tests` reads none either. A process a test
-starts gets `service_environment()`: this one's environment without any variable the
-service reads, plus what the test sets, and runs in `outside_the_project()`, a folder with
-no `.env`, since the service reads `.env` from the folder it runs in.
-"""
+"""Settings as the tests state them: never from a developer's `.env` or leftover variables."""
 
 from __future__ import annotations
 
@@ -35,10 +27,7 @@ def is_setting(variable: str) -> bool:
 
 
 def isolate_from_the_developers_settings() -> pytest.MonkeyPatch:
-    """Drop every service setting but DATABASE_URL from this process's environment; no `.env`.
-
-    Returns the patch, for the caller to undo when the run ends.
-    """
+    """Drop every service setting but DATABASE_URL from the environment, and `.env`; undo later."""
     environment = pytest.MonkeyPatch()
     for name in [name for name in os.environ if is_setting(name)]:
         if name.upper() != "DATABASE_URL":
@@ -54,12 +43,9 @@ def settings_for_tests(**values: Any) -> Settings:
 
 
 def service_environment(**settings: str) -> dict[str, str]:
-    """An environment for a process of the service's: no setting but those given.
-
-    COVERAGE_FILE is made absolute, so that a measured process writes its data where this
-    one does, whichever folder it runs in.
-    """
+    """An environment for a process of the service's: no setting but those given."""
     environment = {name: value for name, value in os.environ.items() if not is_setting(name)}
+    # A measured process writes its coverage data here, whichever folder it runs in.
     if coverage_file := environment.get("COVERAGE_FILE"):
         environment["COVERAGE_FILE"] = str(Path(coverage_file).absolute())
     return environment | settings
@@ -67,7 +53,7 @@ def service_environment(**settings: str) -> dict[str, str]:
 
 @cache
 def outside_the_project() -> Path:
-    """An empty folder, without `.env`, for the service's processes to run in."""
+    """An empty folder, without `.env`, for the service's processes to run in (it reads `.env`)."""
     folder = Path(tempfile.mkdtemp(prefix="service-cwd-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     return folder
