@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -46,6 +48,26 @@ class InMemoryTaskRepository:
 
     async def delete(self, task_id: int) -> bool:
         return self.tasks.pop(task_id, None) is not None
+
+
+class BrokenRepository:
+    """Logs a warning through the standard library, then fails as a bug would."""
+
+    async def get(self, task_id: int) -> None:
+        logging.getLogger("tests.broken").warning("about to fail")
+        msg = "secret internals: password=hunter2"
+        raise RuntimeError(msg)
+
+
+class FullDisk(io.BytesIO):
+    """A stream whose writes fail while `full` is set, as on a full disk."""
+
+    full = True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        if self.full:
+            raise OSError(28, "No space left on device")
+        return super().write(data)
 
 
 class NoConnections:

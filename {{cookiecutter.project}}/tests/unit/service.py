@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 
 from {{ cookiecutter.__package }}.app import create_app
@@ -24,3 +26,8 @@ def app_with_fakes(
     app = create_app(settings, database=open_fake_database)
     app.dependency_overrides[get_task_repository] = lambda: repository
     return app
+
+
+def app_with(**changes: Any) -> FastAPI:
+    """The app with fakes, an empty repository and these settings changed."""
+    return app_with_fakes(InMemoryTaskRepository(), UNIT_SETTINGS.model_copy(update=changes))

@@ -9,11 +9,7 @@ from pydantic import BaseModel, Field
 
 from {{ cookiecutter.__package }}.tasks.repository import get_task_repository
 
-
-class BrokenRepository:
-    async def get(self, task_id: int) -> None:
-        msg = "secret internals: password=hunter2"
-        raise RuntimeError(msg)
+from .fakes import BrokenRepository
 
 
 def test_an_unexpected_error_is_a_500_problem_without_internals(app: FastAPI) -> None:

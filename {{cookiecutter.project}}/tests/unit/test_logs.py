@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 
@@ -13,6 +12,7 @@ from structlog.contextvars import bound_contextvars
 from {{ cookiecutter.__package }}.core.logs import LineWriter
 
 from ..service_log import service_logging
+from .fakes import FullDisk
 from .service import UNIT_SETTINGS
 
 
@@ -80,17 +80,6 @@ def test_console_lines_are_for_people(capsys: pytest.CaptureFixture[str]) -> Non
     assert "[info     ] request" in request
     assert "status=200" in request
     assert "[warning  ] careful" in warning
-
-
-class FullDisk(io.BytesIO):
-    """A stream whose writes fail while `full` is set, as on a full disk."""
-
-    full = True
-
-    def write(self, data: bytes) -> int:  # type: ignore[override]
-        if self.full:
-            raise OSError(28, "No space left on device")
-        return super().write(data)
 
 
 def test_a_failed_write_loses_its_line_alone_and_never_reaches_the_caller(

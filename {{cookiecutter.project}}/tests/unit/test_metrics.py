@@ -11,11 +11,11 @@ from prometheus_client.samples import Sample
 
 from ..metrics_text import PROMETHEUS_TEXT, samples, value
 from ..service_log import service_logging
-from .fakes import FakeDatabase, InMemoryTaskRepository
-from .service import UNIT_SETTINGS, app_with_fakes
-from .test_logs import FullDisk
+from .fakes import FakeDatabase, FullDisk
+from .service import UNIT_SETTINGS, app_with
 
-REQUESTS = "http_request_duration_seconds_count"
+DURATION = "http_request_duration_seconds"
+REQUESTS = f"{DURATION}_count"
 
 
 def scrape(client: TestClient) -> list[Sample]:
@@ -35,50 +35,41 @@ def requests_counted(scraped: list[Sample]) -> dict[tuple[str, str, str], float]
     }
 
 
-def test_requests_are_counted_and_timed_by_method_route_template_and_status(app: FastAPI) -> None:
-    with TestClient(app) as client:
-        for _ in range(3):
-            client.get("/tasks/1")
-        client.post("/tasks", json={"title": "Counted"})
-        scraped = scrape(client)
+def test_requests_are_counted_and_timed_by_method_route_template_and_status(
+    client: TestClient,
+) -> None:
+    for _ in range(3):
+        client.get("/tasks/1")
+    client.post("/tasks", json={"title": "Counted"})
+
+    scraped = scrape(client)
 
     assert requests_counted(scraped) == {
         ("GET", "/tasks/{task_id}", "404"): 3,
         ("POST", "/tasks", "201"): 1,
     }
-    buckets = [
-        s
-        for s in scraped
-        if s.name == "http_request_duration_seconds_bucket" and s.labels["status"] == "404"
-    ]
-    assert buckets[-1].labels["le"] == "+Inf"
-    assert buckets[-1].value == 3
-    read_time = value(
-        scraped,
-        "http_request_duration_seconds_sum",
-        method="GET",
-        route="/tasks/{task_id}",
-        status="404",
-    )
-    assert read_time > 0
+    buckets = [s for s in scraped if s.name == f"{DURATION}_bucket" and s.labels["status"] == "404"]
+    assert (buckets[-1].labels["le"], buckets[-1].value) == ("+Inf", 3)
+    read = {"method": "GET", "route": "/tasks/{task_id}", "status": "404"}
+    assert value(scraped, f"{DURATION}_sum", **read) > 0
 
 
-def test_unknown_paths_and_methods_are_one_label_each(app: FastAPI) -> None:
-    with TestClient(app) as client:
-        for number in range(50):
-            client.get(f"/scan/{number}")
-            client.request(f"METHOD{number}", "/tasks")
-        counted = requests_counted(scrape(client))
+def test_unknown_paths_and_methods_are_one_label_each(client: TestClient) -> None:
+    for number in range(50):
+        client.get(f"/scan/{number}")
+        client.request(f"METHOD{number}", "/tasks")
+
+    counted = requests_counted(scrape(client))
 
     assert counted == {("GET", "unmatched", "404"): 50, ("OTHER", "/tasks", "405"): 50}
 
 
-def test_answers_given_before_routing_are_counted_under_their_route(app: FastAPI) -> None:
+def test_answers_given_before_routing_are_counted_under_their_route(client: TestClient) -> None:
     too_large = {"content-length": str(UNIT_SETTINGS.max_request_body_bytes + 1)}
-    with TestClient(app) as client:
-        client.post("/tasks", content=b"{}", headers=too_large)
-        client.get("/openapi.json")
-        counted = requests_counted(scrape(client))
+    client.post("/tasks", content=b"{}", headers=too_large)
+    client.get("/openapi.json")
+
+    counted = requests_counted(scrape(client))
 
     assert counted == {("POST", "/tasks", "413"): 1, ("GET", "/openapi.json", "200"): 1}
 
@@ -95,9 +86,8 @@ def test_log_lines_that_could_not_be_written_are_counted(
     assert value(scraped, "log_lines_lost_total") == 1
 
 
-def test_the_pool_and_the_database_outages_are_shown(app: FastAPI) -> None:
-    with TestClient(app) as client:
-        scraped = scrape(client)
+def test_the_pool_and_the_database_outages_are_shown(client: TestClient) -> None:
+    scraped = scrape(client)
 
     sizes = FakeDatabase.POOL_SIZES
     assert value(scraped, "db_pool_connections") == sizes.open
@@ -106,33 +96,28 @@ def test_the_pool_and_the_database_outages_are_shown(app: FastAPI) -> None:
     assert value(scraped, "db_unavailable_total") == 0
 
 
-def test_the_process_is_described_too(app: FastAPI) -> None:
-    with TestClient(app) as client:
-        names = {sample.name for sample in scrape(client)}
+def test_the_process_is_described_too(client: TestClient) -> None:
+    names = {sample.name for sample in scrape(client)}
 
     assert {"process_resident_memory_bytes", "process_cpu_seconds_total", "python_info"} <= names
 
 
-def test_openmetrics_is_served_to_a_scraper_that_asks_for_it(app: FastAPI) -> None:
-    with TestClient(app) as client:
-        response = client.get("/metrics", headers={"Accept": "application/openmetrics-text"})
+def test_openmetrics_is_served_to_a_scraper_that_asks_for_it(client: TestClient) -> None:
+    response = client.get("/metrics", headers={"Accept": "application/openmetrics-text"})
 
     assert response.headers["content-type"].startswith("application/openmetrics-text")
     assert response.text.endswith("# EOF\n")
 
 
 def test_each_app_counts_only_its_own_requests() -> None:
-    with TestClient(app_with_fakes(InMemoryTaskRepository())) as busy:
+    with TestClient(app_with()) as busy:
         busy.get("/health")
-    with TestClient(app_with_fakes(InMemoryTaskRepository())) as idle:
+    with TestClient(app_with()) as idle:
         counted = requests_counted(scrape(idle))
 
     assert counted == {}
 
 
 def test_no_metrics_route_when_switched_off() -> None:
-    settings = UNIT_SETTINGS.model_copy(update={"serve_metrics": False})
-    with TestClient(app_with_fakes(InMemoryTaskRepository(), settings)) as client:
-        response = client.get("/metrics")
-
-    assert response.status_code == 404
+    with TestClient(app_with(serve_metrics=False)) as client:
+        assert client.get("/metrics").status_code == 404

@@ -15,8 +15,7 @@ from {{ cookiecutter.__package }} import app as app_module
 from {{ cookiecutter.__package }}.core.metrics_port import serving_metrics
 
 from ..metrics_text import PROMETHEUS_TEXT, samples, value
-from .fakes import InMemoryTaskRepository
-from .service import UNIT_SETTINGS, app_with_fakes
+from .service import app_with
 
 # Any port: the server is given port 0, and the system picks a free one.
 METRICS_PORT = 9000
@@ -59,8 +58,7 @@ def served_ports(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def test_with_a_metrics_port_the_api_port_serves_no_metrics(served_ports: list[int]) -> None:
-    settings = UNIT_SETTINGS.model_copy(update={"host": "127.0.0.1", "metrics_port": METRICS_PORT})
-    app = app_with_fakes(InMemoryTaskRepository(), settings)
+    app = app_with(host="127.0.0.1", metrics_port=METRICS_PORT)
 
     with TestClient(app) as client:
         assert client.get("/health").status_code == 200
@@ -78,7 +76,7 @@ def test_with_a_metrics_port_the_api_port_serves_no_metrics(served_ports: list[i
 
 
 def test_without_a_metrics_port_none_is_opened(served_ports: list[int]) -> None:
-    with TestClient(app_with_fakes(InMemoryTaskRepository())) as client:
+    with TestClient(app_with()) as client:
         assert client.get("/metrics").status_code == 200
 
     assert served_ports == []
