@@ -3,32 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from unittest.mock import AsyncMock
 
 import asyncpg
 import pytest
 
 from {{ cookiecutter.__package }}.core.database import Database, DatabaseUnavailableError
-
-
-class LendingPool:
-    """Lends one stand-in connection and takes it back, as a healthy pool does."""
-
-    class Connection:
-        def terminate(self) -> None:
-            """Nothing to close."""
-
-    async def acquire(self, **_options: float) -> Connection:
-        return self.Connection()
-
-    async def release(self, connection: Any) -> None:
-        return None
-
-
-def database_on_a_healthy_pool() -> Database:
-    """A Database whose pool lends and takes back connections without fault."""
-    pool: Any = LendingPool()  # a stand-in for the asyncpg pool Database takes
-    return Database(pool, acquire_timeout=1.0, address="db.example:5432")
 
 
 async def fail_inside_a_borrowed_connection(database: Database, error: Exception) -> None:
@@ -37,28 +17,23 @@ async def fail_inside_a_borrowed_connection(database: Database, error: Exception
 
 
 @pytest.mark.parametrize(
-    "error",
+    ("error", "raised", "unavailable"),
     [
         # What asyncpg raises on a connection whose server crashed mid-statement.
-        asyncpg.InternalClientError("cannot switch to state 12; another operation is in progress"),
+        (asyncpg.InternalClientError("cannot switch to state 12"), DatabaseUnavailableError, 1),
         # What a standby (or a read-only database) answers a write.
-        asyncpg.ReadOnlySQLTransactionError("cannot execute INSERT in a read-only transaction"),
+        (asyncpg.ReadOnlySQLTransactionError("read-only"), DatabaseUnavailableError, 1),
+        (asyncpg.UniqueViolationError(), asyncpg.UniqueViolationError, 0),
     ],
-    ids=["crash-mid-statement", "read-only"],
+    ids=["crash-mid-statement", "read-only", "the-requests-own"],
 )
-def test_an_error_that_means_the_database_cannot_serve_now_is_unavailable(error: Exception) -> None:
-    database = database_on_a_healthy_pool()
+def test_only_an_error_that_means_the_database_cannot_serve_now_is_unavailable(
+    error: Exception, raised: type[Exception], unavailable: int
+) -> None:
+    # A pool that lends and takes back connections without fault.
+    database = Database(AsyncMock(), acquire_timeout=1.0, address="db.example:5432")
 
-    with pytest.raises(DatabaseUnavailableError):
+    with pytest.raises(raised):
         asyncio.run(fail_inside_a_borrowed_connection(database, error))
 
-    assert database.unavailable_count == 1
-
-
-def test_an_error_of_the_request_itself_is_not_unavailable() -> None:
-    database = database_on_a_healthy_pool()
-
-    with pytest.raises(asyncpg.UniqueViolationError):
-        asyncio.run(fail_inside_a_borrowed_connection(database, asyncpg.UniqueViolationError()))
-
-    assert database.unavailable_count == 0
+    assert database.unavailable_count == unavailable

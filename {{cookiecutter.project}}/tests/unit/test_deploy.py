@@ -1,10 +1,4 @@
-"""The Kubernetes manifests (deploy/) agree with the service, its image and each other.
-
-kubernetes-validate, in the lint gate, checks them against Kubernetes' schemas; these
-tests check what no schema knows: the grace period outlasts the server's own shutdown,
-the probes ask the service's health routes, the migrations run before the service, each
-port has its NetworkPolicy, and the README states the Kubernetes version lint checks.
-"""
+"""What no schema knows of deploy/: it agrees with the service, its image and itself."""
 
 from __future__ import annotations
 
@@ -25,14 +19,10 @@ PROJECT = Path(__file__).parents[2]
 DEPLOY = PROJECT / "deploy"
 IMAGE_USER = re.compile(r"^USER (?P<uid>\d+)$", re.MULTILINE)
 MIGRATE_COMMAND = ["python", "-m", "{{ cookiecutter.__package }}", "migrate"]
-DATABASE_SECRET = {
-    "name": "{{ cookiecutter.project }}-database",
-    "key": "DATABASE_URL",
-}
-
-
+DATABASE_SECRET = {"name": "{{ cookiecutter.project }}-database", "key": "DATABASE_URL"}
 # The pod labels every selector in deploy/ selects by.
 POD_LABELS = {"app.kubernetes.io/name": "{{ cookiecutter.project }}"}
+PROBE_PATHS = {"liveness": "/health", "startup": "/health", "readiness": "/ready"}
 SPREAD_KEYS = {"kubernetes.io/hostname", "topology.kubernetes.io/zone"}
 # How noxfile.py declares the version lint validates against, and how the README states it.
 VALIDATED_VERSION = re.compile(r'^KUBERNETES_VERSION = "(?P<minor>\d+\.\d+)\.0"$', re.MULTILINE)
@@ -112,14 +102,11 @@ def test_the_grace_period_outlasts_the_pause_and_the_servers_own_shutdown(pod: A
 
 def test_the_probes_ask_the_health_routes_on_the_served_port(pod: Any) -> None:
     service = container(pod, "service")
-    routes = create_app(UNIT_SETTINGS).openapi()["paths"]
 
-    assert service["livenessProbe"]["httpGet"]["path"] == "/health"
-    assert service["startupProbe"]["httpGet"]["path"] == "/health"
-    assert service["readinessProbe"]["httpGet"]["path"] == "/ready"
-    assert {"/health", "/ready"} <= routes.keys()
-    for probe in ("livenessProbe", "startupProbe", "readinessProbe"):
-        assert service[probe]["httpGet"]["port"] == "http"
+    asked = {probe: service[f"{probe}Probe"]["httpGet"] for probe in PROBE_PATHS}
+
+    assert asked == {probe: {"path": path, "port": "http"} for probe, path in PROBE_PATHS.items()}
+    assert set(PROBE_PATHS.values()) <= create_app(UNIT_SETTINGS).openapi()["paths"].keys()
     assert ports(pod)["http"] == Settings.model_fields["port"].default
 
 

@@ -7,6 +7,9 @@ from pydantic import ValidationError
 
 from ..settings import settings_for_tests
 
+URL = "postgresql://db/tasks"
+MARKER = "hunter2-marker"
+
 
 def test_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://app:secret@db:5432/tasks")
@@ -24,9 +27,6 @@ def test_database_url_is_required(monkeypatch: pytest.MonkeyPatch) -> None:
 
     with pytest.raises(ValidationError, match="database_url"):
         settings_for_tests()
-
-
-MARKER = "hunter2-marker"
 
 
 @pytest.mark.parametrize(
@@ -73,24 +73,24 @@ def test_the_password_is_known_in_every_form_it_may_be_printed_in() -> None:
 def test_trusted_proxies_are_a_comma_separated_list_of_addresses(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", "postgresql://db/tasks")
     monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.10,::1")
 
-    assert settings_for_tests().trusted_proxies == ["10.0.0.0/8", "192.168.1.10", "::1"]
+    proxies = settings_for_tests(database_url=URL).trusted_proxies
+
+    assert proxies == ["10.0.0.0/8", "192.168.1.10", "::1"]
 
 
 def test_a_trusted_proxy_must_be_an_address_or_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRUSTED_PROXIES", "proxy.example.com")
 
     with pytest.raises(ValidationError, match=r"'proxy\.example\.com' is not an IP address"):
-        settings_for_tests(database_url="postgresql://db/tasks")
+        settings_for_tests(database_url=URL)
 
 
 def test_by_default_no_proxy_is_trusted_and_no_docs_are_served() -> None:
-    settings = settings_for_tests(database_url="postgresql://db/tasks")
+    settings = settings_for_tests(database_url=URL)
 
-    assert settings.trusted_proxies == []
-    assert settings.serve_docs is False
+    assert (settings.trusted_proxies, settings.serve_docs) == ([], False)
 
 {%- if cookiecutter.include_metrics %}
 
@@ -98,12 +98,10 @@ def test_by_default_no_proxy_is_trusted_and_no_docs_are_served() -> None:
 def test_an_empty_metrics_port_leaves_the_metrics_on_port(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("METRICS_PORT", "")  # as .env.example has it
 
-    assert settings_for_tests(database_url="postgresql://db/tasks").metrics_port is None
+    assert settings_for_tests(database_url=URL).metrics_port is None
 {%- endif %}
 
 
 def test_pool_minimum_cannot_exceed_maximum() -> None:
     with pytest.raises(ValidationError, match="DB_POOL_MIN_SIZE must not exceed DB_POOL_MAX_SIZE"):
-        settings_for_tests(
-            database_url="postgresql://db/tasks", db_pool_min_size=5, db_pool_max_size=2
-        )
+        settings_for_tests(database_url=URL, db_pool_min_size=5, db_pool_max_size=2)
