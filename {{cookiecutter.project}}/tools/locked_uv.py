@@ -1,7 +1,6 @@
 """Print the pip requirement for the uv that uv.lock pins, with the lock's hashes.
 
-The Dockerfile installs uv with it (`pip install --require-hashes`), so the image builds
-with the same uv as CI, which reads the version from pyproject.toml's `uv` group.
+The Dockerfile installs it, so the image builds with CI's uv.
 """
 
 from __future__ import annotations

@@ -1,28 +1,6 @@
 """Check that CI runs what a bare `nox` runs, with the same tools: `nox -s lint` runs this.
 
-- Every `run:` step of the workflow is a call of the locked nox (LOCKED_NOX); every other
-  step uses an action.
-- The calls, matrix expanded, are the default sessions less those tagged `local`, plus
-  the sessions tagged `ci`: the noxfile declares both tags.
-{%- if cookiecutter.include_image %}
-- uv is declared once, as `uv==<version>` in pyproject.toml: setup-uv reads it there and
-  the Dockerfile installs the version uv.lock pins (tools/locked_uv.py).
-{%- else %}
-- uv is declared once, as `uv==<version>` in pyproject.toml: setup-uv reads it there.
-{%- endif %}
-- nox's floor is declared once, in pyproject.toml's `nox` group; the noxfile repeats it
-  where nox reads it (`needs_version`, the script header).
-{%- if cookiecutter.include_image %}
-- `.python-version` lists the tested Pythons, oldest first; the image's Python is one of
-  them; CI's PostgreSQL is the project's major, and .github/postgres/Dockerfile (which
-  Dependabot reads) names the same image.
-- Every container image is named by digest.
-{%- else %}
-- `.python-version` lists the tested Pythons, oldest first; CI's PostgreSQL is the
-  project's major, and .github/postgres/Dockerfile (which Dependabot reads) names the
-  same image.
-- Every container image CI runs is named by digest.
-{%- endif %}
+docs/ci.md lists what it compares; each difference is one line.
 """
 
 from __future__ import annotations
