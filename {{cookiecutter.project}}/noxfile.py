@@ -1,19 +1,9 @@
 # /// script
 # dependencies = ["nox>=2025.5.1"]
 # ///
-"""Quality gates. A bare `nox` runs lint, unit, integration and coverage, in that order.
+"""Quality gates: a bare `nox` runs lint, unit, integration and coverage, then `verdict`.
 
-Then `verdict` fails the run unless each of them ran, and names the Pythons tested. CI
-calls these same sessions (.github/workflows/ci.yml; `lint` checks that, tools/parity.py),
-so a green `nox` here means a green pipeline there. Options after `--` go to pytest, e.g.
-`nox -s unit -- -x -k title`, and a path or node id there replaces the suite; `lint`
-always checks the whole project. `nox -s fix` applies ruff's fixes.
-
-Every session installs exactly the versions pinned in uv.lock, the same ones CI
-{%- if cookiecutter.include_image %} and the
-container image install.
-{%- else %} installs.
-{%- endif %}
+CI calls the same sessions (tools/parity.py checks it); options after `--` go to pytest.
 """
 
 from __future__ import annotations
@@ -41,33 +31,24 @@ from typing import Any
 import nox
 
 nox.needs_version = ">=2025.5.1"
-# uv creates the environments and installs the lock into them (see `install_locked`).
 nox.options.default_venv_backend = "uv"
-# A second run reuses each session's environment: `uv sync --locked` makes it exactly the
-# lock's again (removing anything else), in a fraction of the time a new one takes.
+# `uv sync --locked` makes a reused environment exactly the lock's again.
 nox.options.reuse_venv = "yes"
-# No session list: every session is a default one, run in the order below, unless it
-# says `default=False`; CI must call each default one but those tagged `local`.
 nox.options.stop_on_first_error = True
-# A Python of the matrix that is not installed is skipped at once (an error on CI)
-# rather than downloaded: `nox --download-python=auto` lets uv fetch the missing ones.
+# A missing Python is skipped at once (an error on CI); `--download-python=auto` fetches it.
 nox.options.download_python = "never"
-# One line per skipped Python (nox's own), not two: `verdict` says that CI tests them all.
+# One line per skipped Python, nox's own: `verdict` says that CI tests them all.
 SKIP_WARNING = "Missing interpreters will error by default on CI systems."
 logging.getLogger("nox").addFilter(lambda record: record.getMessage() != SKIP_WARNING)
 
 PYTHON_VERSIONS = {{ cookiecutter.__python_versions.split() | tojson }}
 
-LOCK = Path("uv.lock")
-MISSING_LOCK = "no uv.lock: run `uv lock` (it needs the package index) and commit uv.lock"
+GITHUB_CONFIG = Path(".github")
 {%- if cookiecutter.include_image %}
 DOCKERFILE = Path("Dockerfile")
 {%- endif %}
-GITHUB_CONFIG = Path(".github")
 {%- if cookiecutter.include_image and cookiecutter.include_kubernetes %}
-KUBERNETES_MANIFESTS = Path("deploy")
-# The oldest Kubernetes the manifests are checked against (kubernetes-validate ships the
-# schemas): still supported by the big providers, and new enough for preStop `sleep`.
+# The oldest Kubernetes deploy/ is checked against (docs/decisions.md).
 KUBERNETES_VERSION = "1.32.0"
 {%- endif %}
 # GitHub's own schemas, vendored in check-jsonschema so that they work offline.
@@ -75,15 +56,13 @@ GITHUB_SCHEMAS = {
     "vendor.github-workflows": ".github/workflows/*.yml",
     "vendor.dependabot": ".github/dependabot.yml",
 }
-# Coverage data files are named after the session that wrote them (run_tests):
-# .coverage.<session>, or .coverage.<session>.<host>.<pid>.<random> while it runs.
+# .coverage.<session>, or .coverage.<session>.<host>.<pid>.<random> (parallel mode).
 COVERAGE_DATA = re.compile(r"^\.coverage\.(?P<session>(?:unit|integration)-\d+\.\d+)(?:\.|$)")
-# Each test session's results, as JUnit XML, which CI keeps as an artifact.
+# Each test session's JUnit XML, which CI keeps as an artifact.
 TEST_RESULTS = Path("test-results")
 TEST_SUITES = ("unit", "integration")
 {%- if cookiecutter.include_image %}
 IMAGE_TAG = "{{ cookiecutter.project }}:dev"
-IMAGE_TESTS = "tests/image"
 # Tried in this order; a docker client without a daemon does not answer `docker info`.
 CONTAINER_ENGINES = ("docker", "podman")
 ENGINE_TIMEOUT = 60
@@ -93,61 +72,30 @@ RAN: list[str] = []
 
 
 def python_for_tools() -> str | None:
-    """The Python of lint and coverage: nox's own if the project supports it, else any it does.
-
-    Neither needs a particular version, only one that the lock and requires-python allow.
-    """
+    """The Python of lint and coverage: nox's own if the project supports it, else any it does."""
     if f"{sys.version_info.major}.{sys.version_info.minor}" in PYTHON_VERSIONS:
         return None
     return f">={PYTHON_VERSIONS[0]}"
 
 
 def install_locked(session: nox.Session, *selection: str) -> None:
-    """Install what `selection` (uv sync options) selects, at the versions uv.lock pins.
-
-    `uv sync --locked` rather than `session.install`: it installs exactly what uv.lock
-    pins (the same versions CI {% if cookiecutter.include_image %}and the Dockerfile install{% else %}installs{% endif %}), removes anything else, and
-    fails when uv.lock no longer matches pyproject.toml instead of resolving afresh. nox's
-    uv backend points uv at the session's environment (UV_PROJECT_ENVIRONMENT).
-    """
-    if not LOCK.exists():
-        session.error(MISSING_LOCK)
+    """Install what `selection` (uv sync options) selects, exactly as uv.lock pins it."""
+    if not Path("uv.lock").exists():
+        session.error("no uv.lock: run `uv lock` (it needs the package index) and commit uv.lock")
     session.run_install("uv", "sync", "--locked", "--no-default-groups", *selection, silent=True)
 
 
 @nox.session(python=python_for_tools())
 def lint(session: nox.Session) -> None:
 {%- if cookiecutter.include_image and cookiecutter.include_kubernetes %}
-    """Check the code (ruff, mypy), the Dockerfile, .github/ and the Kubernetes manifests.
-
-    ruff check, ruff format --check and strict mypy always. When the project has them:
-    hadolint on the Dockerfile; GitHub's schemas (check-jsonschema) and zizmor (offline)
-    on the workflows and dependabot.yml; Kubernetes' schemas (kubernetes-validate,
-    offline) on deploy/; then tools/parity.py, the workflow against this file. mypy
-    checks the tests, tasks.py and this file too, so lint installs every development
-    dependency (the `dev` group).
-    """
+    """Check the code (ruff, mypy), the Dockerfile, .github/ and the Kubernetes manifests."""
 {%- elif cookiecutter.include_image %}
-    """Check the code (ruff, mypy), the Dockerfile and .github/.
-
-    ruff check, ruff format --check and strict mypy always. When the project has them:
-    hadolint on the Dockerfile; GitHub's schemas (check-jsonschema) and zizmor (offline)
-    on the workflows and dependabot.yml; then tools/parity.py, the workflow against this
-    file. mypy checks the tests, tasks.py and this file too, so lint installs every
-    development dependency (the `dev` group).
-    """
+    """Check the code (ruff, mypy), the Dockerfile and .github/."""
 {%- else %}
-    """Check the code (ruff, mypy) and .github/.
-
-    ruff check, ruff format --check and strict mypy always. When the project has them:
-    GitHub's schemas (check-jsonschema) and zizmor (offline) on the workflows and
-    dependabot.yml; then tools/parity.py, the workflow against this file. mypy checks the
-    tests, tasks.py and this file too, so lint installs every development dependency (the
-    `dev` group).
-    """
+    """Check the code (ruff, mypy) and .github/."""
 {%- endif %}
     RAN.append(session.name)
-    install_locked(session, "--group=dev")
+    install_locked(session, "--group=dev")  # mypy checks the tests and the tooling too
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
@@ -162,7 +110,8 @@ def lint(session: nox.Session) -> None:
         # Strict: a file zizmor cannot parse is an error, not a warning and a pass.
         session.run("zizmor", "--offline", "--strict-collection", str(GITHUB_CONFIG))
 {%- if cookiecutter.include_image and cookiecutter.include_kubernetes %}
-    if manifests := kubernetes_manifests():
+    found = Path("deploy").glob("*.yaml")
+    if manifests := sorted(str(path) for path in found if path.name != "kustomization.yaml"):
         validate_manifests(session, manifests)
 {%- endif %}
     # CI calls exactly the gates and uses the same uv, nox, Pythons and PostgreSQL.
@@ -170,18 +119,10 @@ def lint(session: nox.Session) -> None:
 {%- if cookiecutter.include_image and cookiecutter.include_kubernetes %}
 
 
-def kubernetes_manifests() -> list[str]:
-    """The Kubernetes objects in deploy/: every YAML file but kustomize's own."""
-    found = KUBERNETES_MANIFESTS.glob("*.yaml")
-    return sorted(str(path) for path in found if path.name != "kustomization.yaml")
-
-
 def validate_manifests(session: nox.Session, manifests: list[str]) -> None:
     """Check the manifests against Kubernetes' schemas, unknown fields refused (--strict).
 
-    kubernetes-validate exits non-zero on an invalid object but only warns about one whose
-    kind has no schema (a misspelt `kind`): with --quiet it prints problems alone, so any
-    output fails the session.
+    An unknown `kind` is only a warning, and --quiet prints problems alone: any output fails.
     """
     problems = session.run(
         "kubernetes-validate",
@@ -197,12 +138,9 @@ def validate_manifests(session: nox.Session, manifests: list[str]) -> None:
 
 
 def run_tests(session: nox.Session, suite: str) -> None:
-    """Install the project with its test tools and run one suite under pytest-cov.
+    """Run one suite under pytest-cov, tests named after `--` instead if any.
 
-    A path or node id after `--` replaces the suite; a selection that matches no test fails.
-
-    Coverage goes to this session's own data files (.coverage.<session>.*, the old ones
-    erased); `coverage` combines them and enforces fail_under, once, on the total.
+    Each session keeps its own data (.coverage.<session>); `coverage` enforces fail_under.
     """
     RAN.append(session.name)
     install_locked(session, "--group=test")
@@ -215,7 +153,6 @@ def run_tests(session: nox.Session, suite: str) -> None:
             "--cov-report=",
             "--cov-fail-under=0",
             f"--junitxml={results}",
-            # The suite unless `--` names tests: `nox -s unit -- tests/unit/test_x.py::test_y`.
             f"--override-ini=testpaths={suite}",
             *session.posargs,
             env={"COVERAGE_FILE": f".coverage.{session.name}"},
@@ -254,8 +191,7 @@ def unit(session: nox.Session) -> None:
 def integration(session: nox.Session) -> None:
     """Run the integration tests against PostgreSQL with coverage.
 
-    Uses DATABASE_URL when it is set, otherwise a throwaway local server; either way the
-    tests stop at once unless it runs the project's PostgreSQL major (tools/postgres_major.py).
+    DATABASE_URL's server, else a throwaway local one, of the project's PostgreSQL major.
     """
     run_tests(session, "tests/integration")
 
@@ -271,23 +207,17 @@ def coverage_data(only: list[str] | None = None) -> dict[str, list[str]]:
 
 @nox.session(python=python_for_tools())
 def coverage(session: nox.Session) -> None:
-    """Combine the test sessions' coverage, write HTML and XML reports, enforce fail_under.
-
-    It combines the data of whichever test sessions ran (a bare `nox` runs them all) and
-    says which: after `nox -s unit` alone the total leaves out what only the integration
-    tests cover.
-    """
+    """Combine the test sessions' coverage, write HTML and XML reports, enforce fail_under."""
     RAN.append(session.name)
     install_locked(session, "--only-group=coverage")
-    # After test sessions of this run, their data alone: not a skipped Python's old data.
+    # After test sessions of this run, their data alone, not a skipped Python's old data.
     this_run = [name for name in RAN if name.startswith(TEST_SUITES)]
     if data := coverage_data(only=this_run or None):
         session.log(f"Combining the coverage data of {', '.join(sorted(data))}")
         session.run("coverage", "combine", *(file for files in data.values() for file in files))
     elif not Path(".coverage").exists():
         session.error("no coverage data: run the unit and integration sessions first")
-    # The reports are written whatever the total, so CI can publish them when the gate
-    # below fails; only the final `coverage report` enforces fail_under.
+    # Reports whatever the total, for CI to publish when the final `coverage report` fails.
     session.run("coverage", "html", "--fail-under=0")
     session.run("coverage", "xml", "--fail-under=0")
     if "GITHUB_STEP_SUMMARY" in os.environ:
@@ -305,13 +235,7 @@ def coverage(session: nox.Session) -> None:
 def image(session: nox.Session) -> None:
     """Build the container image, start it against PostgreSQL and test it from outside.
 
-    Not a default session (it needs Docker or Podman, the first whose `info` answers);
-    CI's build job runs it. tests/image checks health, readiness, a task round trip, the
-    HEALTHCHECK on another PORT, a non-root user on a read-only root filesystem, bad
-    settings in one line and a clean stop on SIGTERM; the database is DATABASE_URL's or a
-    throwaway local one, as for `integration`. BUILD_CA_CERTIFICATES, a PEM bundle, is
-    given to the build as a secret (for networks that intercept TLS). IMAGE_ARCHIVE saves
-    the tested image to that file, which CI's push job publishes.
+    Needs Docker or Podman (docs/deployment.md); IMAGE_ARCHIVE saves the tested image for `push`.
     """
     RAN.append(session.name)
     engine = container_engine(session)
@@ -324,7 +248,7 @@ def image(session: nox.Session) -> None:
     session.run(
         "pytest",
         f"--junitxml={results}",
-        f"--override-ini=testpaths={IMAGE_TESTS}",
+        "--override-ini=testpaths=tests/image",
         *session.posargs,
         env={"IMAGE": image_id, "CONTAINER_ENGINE": engine},
     )
@@ -356,8 +280,7 @@ def container_engine(session: nox.Session) -> str:
 def build_image(session: nox.Session, engine: str) -> str | None:
     """Build the Dockerfile with `engine` and return the image's id (None under --install-only).
 
-    On the host's network, as the package index is reached from here; Podman in Docker's
-    format, since the OCI format has no HEALTHCHECK.
+    On the host's network, which reaches the index; Podman in Docker's format, for HEALTHCHECK.
     """
     command = [engine, "build", "--network=host", f"--tag={IMAGE_TAG}"]
     if engine == "podman":
@@ -377,13 +300,12 @@ def build_image(session: nox.Session, engine: str) -> str | None:
 def push(session: nox.Session) -> None:
     """Push the image `image` tested, as it was, under IMAGE_TAGS; print its digest.
 
-    For CI's push job, logged in to the registry: IMAGE_ARCHIVE is the file `image` saved,
-    IMAGE_ID the id `image` printed (an archive holding any other image is refused), and
-    IMAGE_TAGS the references to push, one per line.
+    For CI's push job: IMAGE_ARCHIVE and IMAGE_ID are the file and id `image` gave.
     """
-    archive, image_id, tags = required_environment(
-        session, "IMAGE_ARCHIVE", "IMAGE_ID", "IMAGE_TAGS"
-    )
+    names = ("IMAGE_ARCHIVE", "IMAGE_ID", "IMAGE_TAGS")
+    if missing := [name for name in names if not os.environ.get(name)]:
+        session.error(f"{', '.join(missing)} must be set (CI's push job sets them)")
+    archive, image_id, tags = (os.environ[name] for name in names)
     engine = container_engine(session)
     session.run(engine, "load", f"--input={archive}")
     # Docker reports the id as `sha256:<hex>`, Podman as `<hex>`.
@@ -436,13 +358,6 @@ def image_details(engine: str, image: str) -> dict[str, Any]:
     )
     details: list[dict[str, Any]] = json.loads(found.stdout) if found.returncode == 0 else []
     return details[0] if details else {}
-
-
-def required_environment(session: nox.Session, *names: str) -> list[str]:
-    """The values of these environment variables; the session fails naming any that is unset."""
-    if missing := [name for name in names if not os.environ.get(name)]:
-        session.error(f"{', '.join(missing)} must be set (CI's push job sets them)")
-    return [os.environ[name] for name in names]
 {%- endif %}
 
 
@@ -456,11 +371,7 @@ def fix(session: nox.Session) -> None:
 
 @nox.session(python=False, tags=["local"])
 def verdict(session: nox.Session) -> None:
-    """Fail unless lint, coverage and both test suites ran; name the Pythons tested.
-
-    A Python of the matrix that is not installed is skipped here (CI runs every one); a
-    gate that ran on no Python at all is a failure, not a pass.
-    """
+    """Fail unless lint, coverage and both test suites ran; name the Pythons tested."""
     tested = sorted({name.partition("-")[2] for name in RAN if name.startswith(TEST_SUITES)})
     untested = [version for version in PYTHON_VERSIONS if version not in tested]
     session.log(

@@ -1,8 +1,6 @@
 """Everyday developer commands; `invoke --list` shows them, `invoke --help <task>` explains one.
 
-`dev`, `db` and `migrate` use DATABASE_URL from the environment or `.env`, as the service
-does. Without it, they use an embedded PostgreSQL of the project's major whose data lives
-in `.pgdata/` and which keeps running until `invoke db --stop`.
+DATABASE_URL (environment or `.env`), else an embedded PostgreSQL kept in `.pgdata/`.
 """
 
 from __future__ import annotations
@@ -39,8 +37,7 @@ def embedded_database_url() -> str:
         server = local_postgres.start(EMBEDDED_DATA, delete_on_exit=False, major=POSTGRES_MAJOR)
     except local_postgres.LocalPostgresError as error:
         raise Exit(f"error: {error}") from None
-    url: str = server.get_uri()
-    return url
+    return str(server.get_uri())
 
 
 def database_url() -> str:
@@ -69,10 +66,7 @@ def migrate(c: Context) -> None:
 
 @task
 def dev(c: Context, port: int = 8000) -> None:
-    """Serve on 127.0.0.1 with /docs and readable logs, restarting on source changes.
-
-    The database is DATABASE_URL, or the embedded one.
-    """
+    """Serve on 127.0.0.1 with /docs and readable logs, restarting on source changes."""
     env = {
         "DATABASE_URL": database_url(),
         "PORT": str(port),
@@ -85,8 +79,7 @@ def dev(c: Context, port: int = 8000) -> None:
 def serve_alone(command: list[str], env: dict[str, str]) -> None:
     """Run the server in its own process group; pass Ctrl-C and stop signals to it alone.
 
-    Ctrl-C signals a terminal's whole foreground group: Granian's workers would stop by
-    themselves before its main process stops them, and it would report them as crashed.
+    Granian's main process then stops its workers, instead of reporting them crashed.
     """
     server = subprocess.Popen(  # noqa: S603 (this Python, running the package)
         command, env=os.environ | env, process_group=0
@@ -112,13 +105,8 @@ def image(c: Context) -> None:
 
 @task
 def ci(c: Context) -> None:
-    """Run the nox sessions the CI workflow runs, in its order: a bare `nox`.
+    """Run the nox sessions the CI workflow runs, in its order: a bare `nox`.{% if cookiecutter.include_image %}
 
-    Its default sessions (lint, unit and integration per Python, coverage) are exactly
-    the ones .github/workflows/ci.yml calls.
-{%- if cookiecutter.include_image %}
-    The workflow's build job runs `nox -s image` too, which needs Docker or Podman:
-    `invoke image`.
-{%- endif %}
-    """
+    CI's build job also runs `nox -s image`, which needs Docker or Podman: `invoke image`.
+    {% endif %}"""
     c.run("nox", pty=True)
