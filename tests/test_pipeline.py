@@ -82,7 +82,7 @@ def test_the_resilience_scenarios_and_the_lessons_tests_pass_in_a_render(tmp_pat
         f"tests.integration.resilience.{module.stem}"
         for module in (project / "tests/integration/resilience").glob("test_*.py")
     }
-    assert len(scenarios) == 7
+    assert len(scenarios) == 10
     assert scenarios <= case_modules(report)  # every one ran, and nothing was skipped
     assert {"test_create_task", "test_invalid_task"} <= set(case_names(report))
 

@@ -1,30 +1,22 @@
-"""Migrations run once each and in order, even when instances start together.
-
-They also notice files edited after they ran, and a failed one leaves no trace.
-"""
+"""Migrations run once each and in order, notice files edited after they ran, and a failed
+one leaves no trace."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import anyio
 import asyncpg
-import httpx2
 import pytest
 
-from {{ cookiecutter.__package }} import app as app_module
-from {{ cookiecutter.__package }}.app import create_app
+from {{ cookiecutter.__package }}.core import migrate
 from {{ cookiecutter.__package }}.core.migrate import (
     Migration,
     MigrationError,
     apply_migrations,
     load_migrations,
 )
-from {{ cookiecutter.__package }}.settings import Settings
 
-from ..settings import settings_for_tests
-from .app_client import app_client
 from .database_urls import with_search_path
 
 pytestmark = pytest.mark.anyio
@@ -74,6 +66,20 @@ async def test_edited_migration_is_refused(fresh_schema: asyncpg.Connection) -> 
         await apply_migrations(fresh_schema, edited)
 
 
+async def test_migrate_stops_in_one_line_on_an_edited_migration(
+    fresh_schema: asyncpg.Connection,
+    database_url: str,
+    schema: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await apply_migrations(fresh_schema)
+    await fresh_schema.execute("UPDATE schema_migrations SET checksum = 'edited'")
+    monkeypatch.setenv("DATABASE_URL", with_search_path(database_url, schema))
+
+    with pytest.raises(SystemExit, match=r"^error: cannot migrate the database .* changed after"):
+        await anyio.to_thread.run_sync(migrate.main)  # in a thread: it runs its own event loop
+
+
 async def test_failed_migration_leaves_no_trace(fresh_schema: asyncpg.Connection) -> None:
     broken = Migration(1, "broken", "CREATE TABLE half (id int); SELECT * FROM missing_table")
 
@@ -94,73 +100,3 @@ async def test_migrations_leave_no_lock_or_setting_behind(fresh_schema: asyncpg.
     held = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
     assert await fresh_schema.fetchval(held) == 0
     assert await fresh_schema.fetchval("SHOW statement_timeout") == timeout
-
-
-@asynccontextmanager
-async def instances_started_together(
-    settings: Settings, count: int
-) -> AsyncIterator[list[httpx2.AsyncClient]]:
-    """Start `count` service instances at once; yield a client for each while all run."""
-    clients: list[httpx2.AsyncClient] = []
-    all_started = anyio.Event()
-    stop = anyio.Event()
-
-    async def run_instance() -> None:
-        async with app_client(create_app(settings)) as client:
-            clients.append(client)
-            if len(clients) == count:
-                all_started.set()
-            await stop.wait()
-
-    async with anyio.create_task_group() as instances:
-        for _ in range(count):
-            instances.start_soon(run_instance)
-        with anyio.fail_after(10):
-            await all_started.wait()
-        try:
-            yield clients
-        finally:
-            stop.set()
-
-
-async def test_instances_starting_together_apply_each_migration_once(
-    database_url: str,
-    schema: str,
-    fresh_schema: asyncpg.Connection,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    settings = settings_for_tests(database_url=with_search_path(database_url, schema))
-    applied_by_each_start: list[list[Migration]] = []
-    arrived = 0
-    both_arrived = anyio.Event()
-
-    async def apply_once_both_arrived(
-        connection: asyncpg.pool.PoolConnectionProxy,
-    ) -> list[Migration]:
-        """Hold the first two instances back until both are ready to migrate."""
-        nonlocal arrived
-        arrived += 1
-        if arrived == 2:
-            both_arrived.set()
-        await both_arrived.wait()
-        applied = await apply_migrations(connection)
-        applied_by_each_start.append(applied)
-        return applied
-
-    monkeypatch.setattr(app_module, "apply_migrations", apply_once_both_arrived)
-
-    async with instances_started_together(settings, 2) as clients:
-        for client in clients:
-            assert (await client.get("/ready")).status_code == 200
-            assert (await client.post("/tasks", json={"title": "served"})).status_code == 201
-    async with instances_started_together(settings, 1):
-        pass
-
-    first_two, third = applied_by_each_start[:2], applied_by_each_start[2]
-    # Each migration applied once, by one of the two: each takes the lock per migration.
-    applied_by_either = sorted(first_two[0] + first_two[1], key=lambda m: m.version)
-    assert applied_by_either == load_migrations()
-    assert third == []
-    versions = await fresh_schema.fetch("SELECT version FROM schema_migrations ORDER BY version")
-    assert [row["version"] for row in versions] == [m.version for m in load_migrations()]
-    assert await fresh_schema.fetchval("SELECT count(*) FROM tasks") == 2

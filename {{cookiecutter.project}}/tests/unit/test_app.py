@@ -1,12 +1,17 @@
-"""The app, and the OpenAPI document it publishes."""
+"""The app, what it serves at its edge, and the OpenAPI document it publishes."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from {{ cookiecutter.__package }}.app import API_TITLE, create_app
+import pytest
+from fastapi.testclient import TestClient
 
-from .service import UNIT_SETTINGS
+from {{ cookiecutter.__package }}.app import API_TITLE, create_app
+from {{ cookiecutter.__package }}.settings import DEFAULT_MAX_REQUEST_BODY_BYTES
+
+from .fakes import InMemoryTaskRepository
+from .service import UNIT_SETTINGS, app_with_fakes
 
 app = create_app(UNIT_SETTINGS)
 
@@ -68,3 +73,20 @@ def test_a_created_task_links_to_where_it_can_be_read_changed_and_deleted() -> N
         "update_task",
         "delete_task",
     }
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+def test_a_body_over_the_limit_is_refused_with_413(client: TestClient, declared: bool) -> None:
+    body = b"x" * (DEFAULT_MAX_REQUEST_BODY_BYTES + 1)
+
+    response = client.post("/tasks", content=body if declared else iter([body]))
+
+    assert response.status_code == 413
+    assert response.headers["connection"] == "close"
+
+
+def test_serve_docs_serves_the_documentation_pages(repository: InMemoryTaskRepository) -> None:
+    settings = UNIT_SETTINGS.model_copy(update={"serve_docs": True})
+
+    with TestClient(app_with_fakes(repository, settings)) as client:
+        assert [client.get(page).status_code for page in ("/docs", "/redoc")] == [200, 200]

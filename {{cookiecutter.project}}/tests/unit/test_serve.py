@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 from typing import Any
 
 import asyncpg
@@ -82,3 +83,23 @@ def test_a_worker_stops_itself_once_its_main_process_is_gone(
     serve.stop_when_orphaned(100)
 
     assert signals == [(os.getpid(), signal.SIGTERM)]
+
+
+def test_a_bad_setting_stops_the_start_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/tasks")
+    monkeypatch.setenv("DB_POOL_MAX_SIZE", "many")
+
+    with pytest.raises(SystemExit) as stopped:
+        serve.main([])
+
+    assert str(stopped.value.code).startswith("error: invalid settings: DB_POOL_MAX_SIZE: ")
+
+
+def test_a_busy_port_stops_the_start_in_one_line() -> None:
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        host, port = other.getsockname()
+
+        with pytest.raises(serve.StartupError, match="the address is already in use"):
+            serve.check_ports(UNIT_SETTINGS.model_copy(update={"host": host, "port": port}))

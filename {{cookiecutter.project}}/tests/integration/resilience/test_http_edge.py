@@ -11,13 +11,11 @@ from fastapi.testclient import TestClient
 from starlette.exceptions import HTTPException
 from starlette.types import Message, Receive, Scope, Send
 
+from {{ cookiecutter.__package }}.app import create_app
 from {{ cookiecutter.__package }}.core import http_layer
 from {{ cookiecutter.__package }}.core.http_layer import HttpLayer
 from {{ cookiecutter.__package }}.core.routes.docs import docs_router
-from {{ cookiecutter.__package }}.settings import DEFAULT_MAX_REQUEST_BODY_BYTES
-
-from .fakes import InMemoryTaskRepository
-from .service import UNIT_SETTINGS, app_with_fakes
+from {{ cookiecutter.__package }}.settings import DEFAULT_MAX_REQUEST_BODY_BYTES, Settings
 
 JSON = {"content-type": "application/json"}
 PROBLEM = "application/problem+json"
@@ -34,11 +32,18 @@ def chunks_of(body: bytes) -> Iterator[bytes]:
         yield body[start : start + 4096]
 
 
+@pytest.fixture
+def served(settings: Settings) -> Iterator[TestClient]:
+    """A client of the app, running on the test database."""
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
 @pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
-def test_a_body_over_the_limit_is_refused_with_413(client: TestClient, declared: bool) -> None:
+def test_a_body_over_the_limit_is_refused_with_413(served: TestClient, declared: bool) -> None:
     body = body_of(DEFAULT_MAX_REQUEST_BODY_BYTES + 1)
 
-    response = client.post("/tasks", content=body if declared else chunks_of(body), headers=JSON)
+    response = served.post("/tasks", content=body if declared else chunks_of(body), headers=JSON)
 
     assert response.status_code == 413
     assert response.headers["content-type"] == PROBLEM
@@ -126,14 +131,14 @@ def test_only_so_much_of_a_refused_body_is_dropped(monkeypatch: pytest.MonkeyPat
     assert answer[b"connection"] == b"close"
 
 
-def test_a_body_at_the_limit_is_read(client: TestClient) -> None:
-    response = client.post("/tasks", content=body_of(DEFAULT_MAX_REQUEST_BODY_BYTES), headers=JSON)
+def test_a_body_at_the_limit_is_read(served: TestClient) -> None:
+    response = served.post("/tasks", content=body_of(DEFAULT_MAX_REQUEST_BODY_BYTES), headers=JSON)
 
     assert response.status_code == 422  # read, and refused for its title
 
 
-def app_that_shows_the_client(**settings: object) -> FastAPI:
-    app = app_with_fakes(InMemoryTaskRepository(), UNIT_SETTINGS.model_copy(update=settings))
+def app_that_shows_the_client(settings: Settings, **changes: object) -> FastAPI:
+    app = create_app(settings.model_copy(update=changes))
 
     @app.get("/client")
     async def client_address(request: Request) -> dict[str, str | None]:
@@ -149,9 +154,9 @@ def app_that_shows_the_client(**settings: object) -> FastAPI:
     ids=["trusted-proxy", "anyone-else"],
 )
 def test_forwarded_headers_count_only_from_a_trusted_proxy(
-    peer: str, seen: dict[str, str] | None
+    settings: Settings, peer: str, seen: dict[str, str] | None
 ) -> None:
-    app = app_that_shows_the_client(trusted_proxies=["10.0.0.0/24"])
+    app = app_that_shows_the_client(settings, trusted_proxies=["10.0.0.0/24"])
     headers = {"x-forwarded-for": "6.6.6.6", "x-forwarded-proto": "https"}
 
     with TestClient(app, client=(peer, 4321)) as client:
@@ -160,19 +165,21 @@ def test_forwarded_headers_count_only_from_a_trusted_proxy(
     assert shown == (seen or {"host": peer, "scheme": "http"})
 
 
-def test_by_default_no_proxy_is_trusted() -> None:
-    with TestClient(app_that_shows_the_client(), client=("127.0.0.1", 4321)) as client:
+def test_by_default_no_proxy_is_trusted(settings: Settings) -> None:
+    with TestClient(app_that_shows_the_client(settings), client=("127.0.0.1", 4321)) as client:
         shown = client.get("/client", headers={"x-forwarded-for": "6.6.6.6"}).json()
 
     assert shown["host"] == "127.0.0.1"
 
 
 @pytest.mark.parametrize("page", ["/docs", "/redoc"])
-def test_documentation_pages_are_off_unless_switched_on(client: TestClient, page: str) -> None:
-    assert client.get(page).status_code == 404
+def test_documentation_pages_are_off_unless_switched_on(
+    settings: Settings, served: TestClient, page: str
+) -> None:
+    assert served.get(page).status_code == 404
 
-    with TestClient(app_that_shows_the_client(serve_docs=True)) as served:
-        assert served.get(page).status_code == 200
+    with TestClient(app_that_shows_the_client(settings, serve_docs=True)) as docs:
+        assert docs.get(page).status_code == 200
 
 
 @pytest.mark.parametrize("page", ["/docs", "/redoc"])
