@@ -61,6 +61,14 @@ def run_tool(name: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[st
     return subprocess.run([tool(name), *args], cwd=cwd, capture_output=True, text=True, check=False)
 
 
+def with_matrix(settings: dict[str, Any], row: dict[str, str]) -> dict[str, Any]:
+    """A step's `with:` as one run of the matrix sees it: its text settings expanded."""
+    return {
+        key: workflow.with_matrix(value, row) if isinstance(value, str) else value
+        for key, value in settings.items()
+    }
+
+
 def assert_valid_and_zizmor_clean(folder: Path) -> None:
     """The folder's .github/ files match GitHub's schemas and zizmor finds nothing in them."""
     for path, schema in GITHUB_SCHEMAS.items():
@@ -123,7 +131,8 @@ def test_matrix_is_the_noxfile_python_list(rendered: Rendered) -> None:
 
     assert python_versions[0] == rendered.answers.get("python_min", "3.11")
     for name in ("unit", "integration"):
-        assert rendered.jobs[name]["strategy"]["matrix"] == {"python": python_versions}
+        matrix = {"suite": [name], "python": python_versions}
+        assert rendered.jobs[name]["strategy"]["matrix"] == matrix
 
 
 def test_jobs_run_in_the_promised_order(rendered: Rendered) -> None:
@@ -177,18 +186,22 @@ def test_integration_has_a_healthy_postgres_and_its_url(rendered: Rendered) -> N
 def test_test_jobs_upload_their_coverage_data_and_always_their_results(
     rendered: Rendered, suite: str
 ) -> None:
-    coverage, results = workflow.steps_using(rendered.jobs[suite], "actions/upload-artifact")
+    job = rendered.jobs[suite]
+    coverage, results = workflow.steps_using(job, "actions/upload-artifact")
+    # The two jobs share their steps: each run names its artifacts by its suite and Python.
+    (row, *_) = workflow.matrix_rows(job)
 
-    assert coverage["with"] == {
-        "name": f"coverage-data-{suite}-${{{{ matrix.python }}}}",
+    assert row["suite"] == suite
+    assert with_matrix(coverage["with"], row) == {
+        "name": f"coverage-data-{suite}-{row['python']}",
         # The data files the generated noxfile writes: .coverage.<session name>[.<suffix>]
         "path": f".coverage.{suite}-*",
         "include-hidden-files": True,
         "if-no-files-found": "error",
     }
     assert results["if"] == "always()"
-    assert results["with"] == {
-        "name": f"test-results-{suite}-${{{{ matrix.python }}}}",
+    assert with_matrix(results["with"], row) == {
+        "name": f"test-results-{suite}-{row['python']}",
         # The JUnit XML the generated noxfile writes: test-results/<session name>.xml
         "path": "test-results/",
         "if-no-files-found": "warn",
