@@ -82,10 +82,12 @@ class Render:
         calls, problems = self.parity.session_calls(flow)
         return [*problems, *self.parity.session_problems(calls, DEFAULTS, self.ci_only)]
 
-    def uv_problems(self, flow: dict[str, Any], dockerfile: str | None = None) -> list[str]:
-        """uv_problems of PYPROJECT; a render with the image is also given the Dockerfile."""
+    def uv_problems(
+        self, flow: dict[str, Any], dockerfile: str | None = None, pyproject: Any = PYPROJECT
+    ) -> list[str]:
+        """uv_problems; a render with the image is also given the Dockerfile."""
         image_only = (dockerfile,) if self.image else ()
-        return list(self.parity.uv_problems(flow, PYPROJECT, *image_only))
+        return list(self.parity.uv_problems(flow, pyproject, *image_only))
 
 
 def render_parity(folder: Path, include_image: str) -> Render:
@@ -195,13 +197,17 @@ def test_setup_uv_with_a_version_of_its_own_is_named(either: Render) -> None:
 
 
 def test_uv_is_declared_once_and_exactly(either: Render) -> None:
-    for groups in ({"uv": ["uv>=0.13"]}, {}, {"uv": ["uv==0.13.9"], "dev": ["uv==0.13.8"]}):
-        version, problems = either.parity.declared_uv({"dependency-groups": groups})
-
-        assert version is None
-        assert len(problems) == 1
+    pinned = {"uses": "astral-sh/setup-uv@0000000", "with": {"version": "0.14.0"}}
+    flow = workflow(lint={"steps": [pinned]})
     floor = PYPROJECT | {"tool": {"uv": {"required-version": ">=0.9"}}}
-    assert either.parity.declared_uv(floor)[1][0].startswith(
+    wrong = ({"uv": ["uv>=0.13"]}, {}, {"uv": ["uv==0.13.9"], "dev": ["uv==0.13.8"]})
+
+    for pyproject in [*({"dependency-groups": groups} for groups in wrong), floor]:
+        # One line on the declaration; no version is taken from it.
+        declaration, setup = either.uv_problems(flow, pyproject=pyproject)
+        assert declaration.startswith("pyproject.toml")
+        assert "sets up uv 0.14.0, not pyproject.toml's None: " in setup
+    assert either.uv_problems(flow, pyproject=floor)[0].startswith(
         "pyproject.toml: [tool.uv] required-version"
     )
 
@@ -261,8 +267,8 @@ def test_the_workflows_postgres_is_the_one_dependabot_keeps_current(either: Rend
     image = f"postgres:18{DIGEST}"
     flow = workflow(integration={"services": {"postgres": {"image": image}}})
 
-    assert list(either.parity.postgres_image_problems(flow, f"# CI's\nFROM {image}\n")) == []
-    assert list(either.parity.postgres_image_problems(flow, "FROM postgres:18\n")) == [
+    assert list(either.parity.postgres_problems(flow, 18, f"# CI's\nFROM {image}\n")) == []
+    assert list(either.parity.postgres_problems(flow, 18, "FROM postgres:18\n")) == [
         f"{either.parity.WORKFLOW}: job integration's postgres service is {image}, but "
         f"{either.parity.POSTGRES_DOCKERFILE} names ['postgres:18']: make them the same image"
     ]
@@ -271,9 +277,10 @@ def test_the_workflows_postgres_is_the_one_dependabot_keeps_current(either: Rend
 def test_a_postgres_service_of_another_major_is_named(either: Render) -> None:
     image = f"postgres:17{DIGEST}"
     flow = workflow(integration={"services": {"postgres": {"image": image}}, "steps": []})
+    dockerfile = f"FROM {image}\n"
 
-    assert list(either.parity.postgres_problems(flow, 17)) == []
-    assert list(either.parity.postgres_problems(flow, 18)) == [
+    assert list(either.parity.postgres_problems(flow, 17, dockerfile)) == []
+    assert list(either.parity.postgres_problems(flow, 18, dockerfile)) == [
         f"{either.parity.WORKFLOW}: job integration's postgres service is {image}, but the "
         "project tests on PostgreSQL 18 (tools/postgres_major.py)"
     ]

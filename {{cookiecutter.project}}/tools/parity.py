@@ -25,7 +25,7 @@ from .postgres_major import POSTGRES_MAJOR
 
 WORKFLOW = Path(".github/workflows/ci.yml")
 POSTGRES_DOCKERFILE = Path(".github/postgres/Dockerfile")
-LOCKED_NOX = ("uv", "run", "--locked", "--only-group=nox", "nox")
+LOCKED_NOX = ["uv", "run", "--locked", "--only-group=nox", "nox"]
 CALL_FORM = "uv run --locked --only-group=nox nox -s <session> [-p <python>]"
 MATRIX_VALUE = re.compile(r"\$\{\{\s*matrix\.(?P<key>[\w-]+)\s*\}\}")
 SCRIPT_HEADER = re.compile(r"^# /// script\n(?P<toml>(?:#.*\n)*?)# ///$", re.MULTILINE)
@@ -48,40 +48,30 @@ def session_calls(workflow: Workflow) -> tuple[list[str], list[str]]:
     """The sessions the workflow's `run:` steps call, matrix expanded; and what is wrong."""
     calls, problems = [], []
     for job_name, job in workflow["jobs"].items():
-        for row in matrix_rows(job):
+        matrix = job.get("strategy", {}).get("matrix", {})
+        axes = {key: values for key, values in matrix.items() if key not in {"include", "exclude"}}
+        for values in itertools.product(*axes.values()):
+            row = dict(zip(axes, map(str, values), strict=True))
             for step in job.get("steps", []):
-                if "run" in step:
-                    env = {
-                        key: expand(str(value), row) for key, value in step.get("env", {}).items()
-                    }
-                    call = nox_call(expand(str(step["run"]), row), env)
-                    if call is None:
+                env = {key: expand(value, row) for key, value in step.get("env", {}).items()}
+                if "run" not in step:
+                    if "uses" not in step:
                         problems.append(
-                            f"{WORKFLOW}: job {job_name} runs {step['run']!r}: every run: step "
-                            f"is a nox session call, `{CALL_FORM}`"
+                            f"{WORKFLOW}: job {job_name} has a step that neither runs nor uses"
                         )
-                    else:
-                        calls.append(call)
-                elif "uses" not in step:
+                elif call := nox_call(expand(step["run"], row), env):
+                    calls.append(call)
+                else:
                     problems.append(
-                        f"{WORKFLOW}: job {job_name} has a step that neither runs nor uses"
+                        f"{WORKFLOW}: job {job_name} runs {step['run']!r}: every run: step "
+                        f"is a nox session call, `{CALL_FORM}`"
                     )
     return calls, problems
 
 
-def matrix_rows(job: Mapping[str, Any]) -> list[dict[str, str]]:
-    """Every combination of the job's matrix, one dict per run; one empty dict without one."""
-    matrix = job.get("strategy", {}).get("matrix", {})
-    axes = {key: values for key, values in matrix.items() if key not in {"include", "exclude"}}
-    return [
-        dict(zip(axes, map(str, values), strict=True))
-        for values in itertools.product(*axes.values())
-    ]
-
-
-def expand(value: str, row: Mapping[str, str]) -> str:
+def expand(value: object, row: Mapping[str, str]) -> str:
     """The value with each matrix expression (`matrix.<key>`) replaced by its value here."""
-    return MATRIX_VALUE.sub(lambda match: row.get(match["key"], match[0]), value)
+    return MATRIX_VALUE.sub(lambda match: row.get(match["key"], match[0]), str(value))
 
 
 def nox_call(run: str, env: Mapping[str, str]) -> str | None:
@@ -90,7 +80,7 @@ def nox_call(run: str, env: Mapping[str, str]) -> str | None:
         argv = [string.Template(word).safe_substitute(env) for word in shlex.split(run)]
     except ValueError:  # unbalanced quotes
         return None
-    if tuple(argv[: len(LOCKED_NOX)]) != LOCKED_NOX:
+    if argv[: len(LOCKED_NOX)] != LOCKED_NOX:
         return None
     match argv[len(LOCKED_NOX) :]:
         case ["-s", session]:
@@ -102,12 +92,12 @@ def nox_call(run: str, env: Mapping[str, str]) -> str | None:
 
 def session_problems(calls: list[str], defaults: Listing, ci_only: Listing) -> Iterator[str]:
     """What differs between the workflow's calls and the sessions CI must run."""
-    expected = [s["session"] for s in defaults if "local" not in s["tags"]]
+    local = {s["session"] for s in defaults if "local" in s["tags"]}
+    expected = [s["session"] for s in defaults if s["session"] not in local]
     expected += [s["session"] for s in ci_only if s["session"] not in expected]
     for session in expected:
         if session not in calls:
             yield f"{WORKFLOW} never calls the nox session {session}, which CI must run"
-    local = {s["session"] for s in defaults if "local" in s["tags"]}
     for session in calls:
         if session in local:
             yield f"{WORKFLOW} calls {session}, a session for local runs only"
@@ -121,29 +111,6 @@ def session_problems(calls: list[str], defaults: Listing, ci_only: Listing) -> I
             yield f"{WORKFLOW} calls {session} {count} times"
 
 
-def declared_uv(pyproject: Mapping[str, Any]) -> tuple[str | None, list[str]]:
-    """The exact uv version pyproject.toml declares, and what is wrong with the declaration."""
-    if "required-version" in pyproject.get("tool", {}).get("uv", {}):
-        return None, [
-            "pyproject.toml: [tool.uv] required-version would be what setup-uv installs: "
-            "declare uv once, as `uv==<version>` in the `uv` dependency group"
-        ]
-    groups = pyproject.get("dependency-groups", {}).values()
-    found = [
-        item
-        for group in groups
-        for item in group
-        if isinstance(item, str) and re.match(r"uv\b", item)
-    ]
-    exact = [item.removeprefix("uv==") for item in found if re.fullmatch(r"uv==[\w.]+", item)]
-    if len(found) != 1 or not exact:
-        return None, [
-            f"pyproject.toml declares uv as {found or 'nothing'}: declare it once, exactly, "
-            "as `uv==<version>` in the `uv` dependency group"
-        ]
-    return exact[0], []
-
-
 {% if cookiecutter.include_image -%}
 def uv_problems(
     workflow: Workflow, pyproject: Mapping[str, Any], dockerfile: str | None
@@ -153,18 +120,32 @@ def uv_problems(
 def uv_problems(workflow: Workflow, pyproject: Mapping[str, Any]) -> Iterator[str]:
     """Where CI would get another uv than the one pyproject.toml declares."""
 {%- endif %}
-    version, problems = declared_uv(pyproject)
-    yield from problems
+    groups = pyproject.get("dependency-groups", {}).values()
+    found = [item for group in groups for item in group if re.match(r"uv\b", str(item))]
+    exact = len(found) == 1 and re.fullmatch(r"uv==[\w.]+", found[0])
+    version = found[0].removeprefix("uv==") if exact else None
+    if "required-version" in pyproject.get("tool", {}).get("uv", {}):
+        version = None
+        yield (
+            "pyproject.toml: [tool.uv] required-version would be what setup-uv installs: "
+            "declare uv once, as `uv==<version>` in the `uv` dependency group"
+        )
+    elif not exact:
+        yield (
+            f"pyproject.toml declares uv as {found or 'nothing'}: declare it once, exactly, "
+            "as `uv==<version>` in the `uv` dependency group"
+        )
     for job_name, job in workflow["jobs"].items():
         for step in job.get("steps", []):
-            if str(step.get("uses", "")).startswith("astral-sh/setup-uv@"):
-                settings = step.get("with", {})
-                if "version" in settings or settings.get("version-file") != "pyproject.toml":
-                    chosen = settings.get("version", "by default")
-                    yield (
-                        f"{WORKFLOW}: job {job_name} sets up uv {chosen}, not pyproject.toml's "
-                        f"{version}: give setup-uv `version-file: pyproject.toml` and no `version`"
-                    )
+            settings = step.get("with", {})
+            if str(step.get("uses", "")).startswith("astral-sh/setup-uv@") and (
+                "version" in settings or settings.get("version-file") != "pyproject.toml"
+            ):
+                yield (
+                    f"{WORKFLOW}: job {job_name} sets up uv {settings.get('version', 'by default')}"
+                    f", not pyproject.toml's {version}: give setup-uv `version-file: "
+                    "pyproject.toml` and no `version`"
+                )
 {%- if cookiecutter.include_image %}
     if dockerfile is not None and (
         LOCKED_UV_STEP not in dockerfile or OTHER_UV_SOURCES.search(dockerfile)
@@ -191,13 +172,9 @@ def nox_floor_problems(pyproject: Mapping[str, Any], noxfile: str) -> Iterator[s
     if needs != [floor]:
         yield f"noxfile.py: nox.needs_version is {needs or 'unset'}, pyproject.toml's nox {floor!r}"
     header = SCRIPT_HEADER.search(noxfile)
-    script = (
-        tomllib.loads(re.sub(r"^# ?", "", header["toml"], flags=re.MULTILINE)) if header else {}
-    )
-    if script.get("dependencies") != [f"nox{floor}"]:
-        yield f"noxfile.py: its script header needs {script.get('dependencies')}, not nox{floor}"
-
-
+    script = re.sub(r"^# ?", "", header["toml"] if header else "", flags=re.MULTILINE)
+    if (needed := tomllib.loads(script).get("dependencies")) != [f"nox{floor}"]:
+        yield f"noxfile.py: its script header needs {needed}, not nox{floor}"
 {%- if cookiecutter.include_image %}
 
 
@@ -214,21 +191,28 @@ def image_python_problems(dockerfile: str | None, tested: list[str]) -> Iterator
 
 def python_version_file_problems(text: str | None, tested: list[str]) -> Iterator[str]:
     """Whether `.python-version` lists the tested Pythons (uv picks the first, pyenv all)."""
-    listed = (text or "").split()
-    if listed != tested:
+    if (listed := (text or "").split()) != tested:
         yield f".python-version lists {listed}, not the Pythons the sessions test, {tested}"
 
 
-def postgres_problems(workflow: Workflow, major: int) -> Iterator[str]:
-    """Whether every PostgreSQL service container of the workflow is the project's major."""
+def postgres_problems(workflow: Workflow, major: int, dockerfile: str | None) -> Iterator[str]:
+    """Whether each PostgreSQL service is the project's major, and the image Dependabot updates."""
+    named = [match["image"] for match in FROM_LINE.finditer(dockerfile or "")]
     for job_name, job in workflow["jobs"].items():
         for name, service in job.get("services", {}).items():
             image = str(service.get("image", ""))
+            if not image.startswith("postgres"):
+                continue
             match = SERVICE_IMAGE.fullmatch(image)
-            if image.startswith("postgres") and (not match or int(match["major"]) != major):
+            if not match or int(match["major"]) != major:
                 yield (
                     f"{WORKFLOW}: job {job_name}'s {name} service is {image}, but the project "
                     f"tests on PostgreSQL {major} (tools/postgres_major.py)"
+                )
+            if [image] != named:
+                yield (
+                    f"{WORKFLOW}: job {job_name}'s {name} service is {image}, but "
+                    f"{POSTGRES_DOCKERFILE} names {named}: make them the same image"
                 )
 
 
@@ -250,66 +234,40 @@ def digest_problems(dockerfiles: Mapping[Path, str], workflow: Workflow) -> Iter
                 yield f"{WORKFLOW}: job {job_name} runs {image}, which has no digest"
 
 
-def postgres_image_problems(workflow: Workflow, dockerfile: str | None) -> Iterator[str]:
-    """Whether the workflow's PostgreSQL is the one Dependabot keeps current."""
-    named = [match["image"] for match in FROM_LINE.finditer(dockerfile or "")]
-    for job_name, job in workflow["jobs"].items():
-        for name, service in job.get("services", {}).items():
-            image = str(service.get("image", ""))
-            if image.startswith("postgres") and [image] != named:
-                yield (
-                    f"{WORKFLOW}: job {job_name}'s {name} service is {image}, but "
-                    f"{POSTGRES_DOCKERFILE} names {named}: make them the same image"
-                )
-
-
 def problems(project: Path, defaults: Listing, ci_only: Listing) -> list[str]:
-{%- if cookiecutter.include_image %}
-    """Every way the project's CI, image and gates disagree, one line each."""
-{%- else %}
-    """Every way the project's CI and gates disagree, one line each."""
-{%- endif %}
+    """Every way the project's CI{% if cookiecutter.include_image %}, image{% endif %} and gates disagree, one line each."""
+
+    def read(path: Path) -> str | None:
+        return (project / path).read_text(encoding="utf-8") if (project / path).exists() else None
+
     workflow = yaml.safe_load((project / WORKFLOW).read_text(encoding="utf-8"))
     pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
-    noxfile = (project / "noxfile.py").read_text(encoding="utf-8")
+    postgres = read(POSTGRES_DOCKERFILE)
 {%- if cookiecutter.include_image %}
-    dockerfile_path = project / "Dockerfile"
-    dockerfile = dockerfile_path.read_text(encoding="utf-8") if dockerfile_path.exists() else None
+    dockerfile = read(Path("Dockerfile"))
+    dockerfiles = {Path("Dockerfile"): dockerfile, POSTGRES_DOCKERFILE: postgres}
+{%- else %}
+    dockerfiles = {POSTGRES_DOCKERFILE: postgres}
 {%- endif %}
     tested = sorted({s["python"] for s in defaults if s["name"] == "unit" and s["python"]})
     calls, found = session_calls(workflow)
     found += session_problems(calls, defaults, ci_only)
     found += uv_problems(workflow, pyproject{% if cookiecutter.include_image %}, dockerfile{% endif %})
-    found += nox_floor_problems(pyproject, noxfile)
+    found += nox_floor_problems(pyproject, (project / "noxfile.py").read_text(encoding="utf-8"))
 {%- if cookiecutter.include_image %}
     found += image_python_problems(dockerfile, tested)
 {%- endif %}
-    version_file = project / ".python-version"
-    listed = version_file.read_text(encoding="utf-8") if version_file.exists() else None
-    found += python_version_file_problems(listed, tested)
-    found += postgres_problems(workflow, POSTGRES_MAJOR)
-    postgres_path = project / POSTGRES_DOCKERFILE
-    postgres = postgres_path.read_text(encoding="utf-8") if postgres_path.exists() else None
-    found += postgres_image_problems(workflow, postgres)
-{%- if cookiecutter.include_image %}
-    dockerfiles = {Path("Dockerfile"): dockerfile, POSTGRES_DOCKERFILE: postgres}
-{%- else %}
-    dockerfiles = {POSTGRES_DOCKERFILE: postgres}
-{%- endif %}
+    found += python_version_file_problems(read(Path(".python-version")), tested)
+    found += postgres_problems(workflow, POSTGRES_MAJOR, postgres)
     found += digest_problems({path: text for path, text in dockerfiles.items() if text}, workflow)
     return found
 
 
 def nox_listing(*arguments: str) -> Listing:
     """What `nox --list --json` says of the sessions the arguments select."""
-    listing = subprocess.run(  # noqa: S603 (this Python's own nox)
-        [sys.executable, "-m", "nox", "--list", "--json", *arguments],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    sessions: Listing = json.loads(listing.stdout)
-    return sessions
+    command = [sys.executable, "-m", "nox", "--list", "--json", *arguments]
+    listing = subprocess.run(command, capture_output=True, text=True, check=True)  # noqa: S603
+    return list(json.loads(listing.stdout))
 
 
 def main() -> int:
