@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
-{%- if cookiecutter.include_metrics %}
-from contextlib import (
-    AbstractAsyncContextManager,
-    AbstractContextManager,
-    asynccontextmanager,
-    nullcontext,
-)
-{%- else %}
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-{%- endif %}
-from functools import partial
-from typing import Any, TypedDict
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, {% if cookiecutter.include_metrics %}ExitStack, {% endif %}asynccontextmanager
+from typing import Any
 
 import structlog
 from fastapi import FastAPI
 from granian.utils.proxies import wrap_asgi_with_proxy_headers
-from starlette.middleware import Middleware
 from starlette.types import ASGIApp
 
 from .core.database import Database, open_database
@@ -43,34 +32,36 @@ from .tasks import router as tasks
 API_TITLE = {{ cookiecutter.project_name | python_string }}
 
 
-class State(TypedDict):
-    """What the lifespan hands to every request (as `request.state`)."""
-
-    database: Database
-
-
-# Opens the database for the lifetime of the app; unit tests pass one that opens none.
-OpenDatabase = Callable[[Settings], AbstractAsyncContextManager[Database]]
-
-
 class Service(FastAPI):
-    """FastAPI, with the problem schemas its errors refer to, and layers around all of it.
+    """FastAPI inside the HTTP layer, with the problem schemas its errors refer to.
 
-    `layers()` (outermost first, made when the app first serves, once logging is set up)
-    wrap Starlette's whole middleware stack, whose own outermost layer answers an
-    unexpected error with a 500: a layer outside it sees that answer.
+    The layer wraps Starlette's whole stack, whose outermost part answers an unexpected
+    error with a 500, so it sees that answer; it is made when the app first serves.
     """
 
-    def __init__(self, *, layers: Callable[[], Sequence[Middleware]], **options: Any) -> None:
-        """A FastAPI app made with these options, inside these layers."""
+    def __init__(self, settings: Settings{% if cookiecutter.include_metrics %}, metrics: Metrics | None{% endif %}, **options: Any) -> None:
+        """A FastAPI app made with these options, served with these settings."""
         super().__init__(**options)
-        self.layers = layers
+        self.settings = settings
+{%- if cookiecutter.include_metrics %}
+        self.metrics = metrics
+{%- endif %}
 
     def build_middleware_stack(self) -> ASGIApp:
-        """Starlette's middleware stack, inside the layers."""
-        app = super().build_middleware_stack()
-        for layer, args, kwargs in reversed(self.layers()):
-            app = layer(app, *args, **kwargs)
+        """Starlette's middleware stack, inside the HTTP layer (and the proxy headers' one)."""
+        settings = self.settings
+        app: ASGIApp = HttpLayer(
+            super().build_middleware_stack(),
+            max_concurrent=settings.max_concurrent_requests,
+            max_body_bytes=settings.max_request_body_bytes,
+            body_timeout=settings.http_body_timeout,
+            log=structlog.get_logger(__package__).bind() if settings.log_requests else None,
+{%- if cookiecutter.include_metrics %}
+            durations=self.metrics.request_duration if self.metrics else None,
+{%- endif %}
+        )
+        if settings.trusted_proxies:  # outermost: the log sees the client a proxy forwarded for
+            app = wrap_asgi_with_proxy_headers(app, trusted_hosts=settings.trusted_proxies)
         return app
 
     def openapi(self) -> dict[str, Any]:
@@ -78,63 +69,46 @@ class Service(FastAPI):
         return with_request_ids(with_problem_schemas(super().openapi()))
 
 
-def http_layers(settings: Settings{% if cookiecutter.include_metrics %}, metrics: Metrics | None{% endif %}) -> list[Middleware]:
-    """The ASGI layers every request passes through, outermost first."""
-    log = structlog.get_logger(__package__).bind() if settings.log_requests else None
-    trusted = settings.trusted_proxies
-    return [
-        # First: the request log sees the client a trusted proxy forwarded for.
-        *([Middleware(wrap_asgi_with_proxy_headers, trusted_hosts=trusted)] if trusted else []),
-        Middleware(
-            HttpLayer,
-            max_concurrent=settings.max_concurrent_requests,
-            max_body_bytes=settings.max_request_body_bytes,
-            body_timeout=settings.http_body_timeout,
-            log=log,
-{%- if cookiecutter.include_metrics %}
-            durations=metrics.request_duration if metrics else None,
-{%- endif %}
-        ),
-    ]
-
-
-def create_app(settings: Settings, *, database: OpenDatabase = open_database) -> FastAPI:
+def create_app(
+    settings: Settings,
+    *,
+    database: Callable[[Settings], AbstractAsyncContextManager[Database]] = open_database,
+) -> FastAPI:
     """Build the service from its settings; the lifespan opens the database with `database`."""
 {%- if cookiecutter.include_metrics %}
     metrics = Metrics() if settings.serve_metrics else None
-
-    def metrics_port() -> AbstractContextManager[object]:
-        """Serve the metrics on METRICS_PORT while the app runs, if it is set."""
-        if metrics is None or settings.metrics_port is None:
-            return nullcontext()
-        return serving_metrics(metrics.registry, settings.host, settings.metrics_port)
 {%- endif %}
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[State]:
+    async def lifespan(_app: FastAPI) -> AsyncIterator[dict[str, Database]]:
         async with database(settings) as opened:
             if settings.run_migrations:
                 async with opened.connection() as connection:
                     await apply_migrations(connection)
 {%- if cookiecutter.include_metrics %}
-            with metrics.watching(opened) if metrics else nullcontext(), metrics_port():
+            with ExitStack() as stack:
+                if metrics is not None:
+                    stack.enter_context(metrics.watching(opened))
+                    if settings.metrics_port is not None:
+                        port = settings.metrics_port
+                        stack.enter_context(serving_metrics(metrics.registry, settings.host, port))
                 yield {"database": opened}
 {%- else %}
             yield {"database": opened}
 {%- endif %}
 
     app = Service(
-        layers=partial(http_layers, settings{% if cookiecutter.include_metrics %}, metrics{% endif %}),
+        settings,
+{%- if cookiecutter.include_metrics %}
+        metrics,
+{%- endif %}
         title=API_TITLE,
         description={{ cookiecutter.description | python_string }},
         lifespan=lifespan,
         exception_handlers=exception_handlers(bad_requests=[task_errors.TITLE_REQUIRED]),
-        # Any route may fail unexpectedly; the 500 is a problem like every other error.
-        responses=problem_responses(500),
-        # Paths are exact: `/tasks/` is a 404 like any other unknown path, not a redirect.
-        redirect_slashes=False,
-        # Off, or served by core/routes/docs.py, whose pages escape the title.
-        docs_url=None,
+        responses=problem_responses(500),  # any route may fail unexpectedly
+        redirect_slashes=False,  # `/tasks/` is a 404 like any other unknown path
+        docs_url=None,  # off, or served by core/routes/docs.py, whose pages escape the title
         redoc_url=None,
     )
     app.include_router(health.router)

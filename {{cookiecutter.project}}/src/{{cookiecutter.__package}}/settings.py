@@ -21,107 +21,63 @@ RESERVED_IN_PASSWORDS = "percent-encode '/', '?', '#' and '@' in the password (e
 
 
 class Settings(BaseSettings):
-    """Everything the service reads from its environment, with production-safe defaults."""
+    """Everything the service reads from its environment (docs/operations.md), safe by default."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
 
-    database_url: SecretStr = Field(
-        description="PostgreSQL URL, e.g. postgresql://user:secret@localhost:5432/tasks",
-    )
-    db_pool_min_size: int = Field(default=1, ge=0, description="Connections kept open when idle.")
-    db_pool_max_size: int = Field(default=10, ge=1, description="Most connections the pool opens.")
-    db_connect_timeout: float = Field(
-        default=5.0, gt=0, description="Seconds to wait for a new database connection."
-    )
-    db_acquire_timeout: float = Field(
-        default=5.0, gt=0, description="Seconds a request waits for a free pool connection."
-    )
-    db_command_timeout: float = Field(
-        default=10.0, gt=0, description="Seconds a single SQL statement may run."
-    )
-    db_pool_close_timeout: float = Field(
-        default=10.0,
-        gt=0,
-        description="Seconds shutdown waits for busy connections before closing them anyway.",
-    )
-    run_migrations: bool = Field(
-        default=True, description="Apply pending migrations when the service starts."
-    )
+    database_url: SecretStr
+    db_pool_min_size: int = Field(default=1, ge=0)
+    db_pool_max_size: int = Field(default=10, ge=1)
+    db_connect_timeout: float = Field(default=5.0, gt=0)
+    db_acquire_timeout: float = Field(default=5.0, gt=0)
+    db_command_timeout: float = Field(default=10.0, gt=0)
+    db_pool_close_timeout: float = Field(default=10.0, gt=0)
+    run_migrations: bool = True
 
-    max_request_body_bytes: int = Field(
-        default=DEFAULT_MAX_REQUEST_BODY_BYTES,
-        ge=0,
-        description="Largest request body accepted; a larger one gets 413 before it is read.",
-    )
-    max_concurrent_requests: int = Field(
-        default=100,
-        ge=1,
-{%- if cookiecutter.include_metrics %}
-        description="Requests a worker serves at once; more get 503 at once "
-        "(/health and /metrics excepted).",
-{%- else %}
-        description="Requests a worker serves at once; more get 503 at once (/health excepted).",
-{%- endif %}
-    )
-    trusted_proxies: Annotated[list[str], NoDecode] = Field(
-        default=[],
-        description="Comma-separated addresses or networks of the proxies whose "
-        "X-Forwarded-For and X-Forwarded-Proto headers are believed; none by default.",
-    )
-    serve_docs: bool = Field(default=False, description="Serve /docs and /redoc.")
+    max_request_body_bytes: int = Field(default=DEFAULT_MAX_REQUEST_BODY_BYTES, ge=0)
+    max_concurrent_requests: int = Field(default=100, ge=1)
+    # Comma-separated addresses or networks whose X-Forwarded-* headers are believed.
+    trusted_proxies: Annotated[list[str], NoDecode] = []
+    serve_docs: bool = False
 
-    log_format: Literal["json", "console"] = Field(
-        default="json",
-        description="How log lines are written: `json`, one object per line, for a log "
-        "collector; `console`, aligned and coloured on a terminal, for a developer.",
-    )
-    log_level: Literal["debug", "info", "warning", "error"] = Field(
-        default="info", description="The least severe log lines written."
-    )
-    log_requests: bool = Field(default=True, description="Write one log line per request.")
+    log_format: Literal["json", "console"] = "json"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_requests: bool = True
 {%- if cookiecutter.include_metrics %}
-    serve_metrics: bool = Field(
-        default=True, description="Count requests and serve /metrics for Prometheus."
-    )
-    metrics_port: int | None = Field(
-        default=None,
-        ge=1,
-        le=65535,
-        description="Port that serves /metrics instead of PORT, on HOST; one worker only.",
-    )
+    serve_metrics: bool = True
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
 {%- endif %}
 
-    host: str = Field(default="127.0.0.1", description="Address the server listens on.")
-    port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")
-    workers: int = Field(default=1, ge=1, description="Server worker processes.")
-    http_header_timeout: float = Field(
-        default=5.0,
-        gt=0,
-        le=60,
-        description="Seconds a client has to send a request's headers, and a kept-alive "
-        "connection may stay idle; then it is closed.",
-    )
-
-    http_body_timeout: float = Field(
-        default=10.0,
-        gt=0,
-        le=600,
-        description="Seconds a client has to send a request's whole body; then it gets 408.",
-    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1)
+    http_header_timeout: float = Field(default=5.0, gt=0, le=60)
+    http_body_timeout: float = Field(default=10.0, gt=0, le=600)
 
     @field_validator("database_url")
     @classmethod
     def _well_formed_postgres_url(cls, url: SecretStr) -> SecretStr:
-        problem = database_url_problem(url.get_secret_value())
-        if problem:
-            raise ValueError(problem)
+        """Refuse a URL whose unencoded password would spill into the port, path or query."""
+        scheme, separator, _rest = url.get_secret_value().partition("://")
+        if not separator or scheme not in POSTGRES_SCHEMES:
+            msg = "must be a postgresql:// URL"
+            raise ValueError(msg)
+        parts = urlsplit(url.get_secret_value())
+        try:
+            _ = parts.port  # reading it checks it
+        except ValueError:
+            msg = f"has no valid port after the host: {RESERVED_IN_PASSWORDS}"
+            raise ValueError(msg) from None
+        if "@" in parts.path or "@" in parts.query or parts.fragment:
+            msg = f"has an '@' or '#' after the host: {RESERVED_IN_PASSWORDS}"
+            raise ValueError(msg)
         return url
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _split_addresses(cls, value: object) -> object:
         if isinstance(value, str):
-            return [address.strip() for address in value.split(",") if address.strip()]
+            return [a for a in map(str.strip, value.split(",")) if a]
         return value
 {%- if cookiecutter.include_metrics %}
 
@@ -170,7 +126,11 @@ class Settings(BaseSettings):
     @property
     def database_address(self) -> str:
         """Where the database is, for messages: host and port, or the socket's folder."""
-        return database_address(self.database_url.get_secret_value())
+        parts = urlsplit(self.database_url.get_secret_value())
+        host = parse_qs(parts.query).get("host", [None])[0] or unquote(parts.hostname or "")
+        if not host:
+            return DEFAULT_DATABASE_ADDRESS
+        return f"{host} (Unix socket)" if host.startswith("/") else f"{host}:{parts.port or 5432}"
 
     @property
     def database_password_forms(self) -> set[str]:
@@ -178,37 +138,6 @@ class Settings(BaseSettings):
         parts = urlsplit(self.database_url.get_secret_value())
         passwords = [parts.password, *parse_qs(parts.query).get("password", [])]
         return {form for secret in passwords if secret for form in (secret, unquote(secret))}
-
-
-def database_url_problem(url: str) -> str | None:
-    """Why the URL is not one asyncpg can use unambiguously, in words that quote none of it.
-
-    A password with an unencoded `/`, `?`, `#` or `@` moves part of it into the port, the
-    database name or the query, where a driver's error message would print it.
-    """
-    scheme, separator, _rest = url.partition("://")
-    if not separator or scheme not in POSTGRES_SCHEMES:
-        return "must be a postgresql:// URL"
-    parts = urlsplit(url)
-    try:
-        _ = parts.port  # reading it checks it
-    except ValueError:
-        return f"has no valid port after the host: {RESERVED_IN_PASSWORDS}"
-    if "@" in parts.path or "@" in parts.query or parts.fragment:
-        return f"has an '@' or '#' after the host: {RESERVED_IN_PASSWORDS}"
-    return None
-
-
-def database_address(url: str) -> str:
-    """Host and port of a PostgreSQL URL, or the Unix socket folder it names."""
-    parts = urlsplit(url)
-    query_host = parse_qs(parts.query).get("host", [None])[0]
-    host = query_host or unquote(parts.hostname or "")
-    if not host:
-        return DEFAULT_DATABASE_ADDRESS
-    if host.startswith("/"):
-        return f"{host} (Unix socket)"
-    return f"{host}:{parts.port or 5432}"
 
 
 @lru_cache
