@@ -266,7 +266,9 @@ def problems(project: Path, defaults: Listing, ci_only: Listing) -> list[str]:
 def nox_listing(*arguments: str) -> Listing:
     """What `nox --list --json` says of the sessions the arguments select."""
     command = [sys.executable, "-m", "nox", "--list", "--json", *arguments]
-    listing = subprocess.run(command, capture_output=True, text=True, check=True)  # noqa: S603
+    listing = subprocess.run(  # noqa: S603 (this Python's own nox)
+        command, capture_output=True, text=True, check=True
+    )
     return list(json.loads(listing.stdout))
 
 
