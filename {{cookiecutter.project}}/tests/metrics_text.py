@@ -14,6 +14,13 @@ def samples(text: str) -> list[Sample]:
     return [sample for family in text_string_to_metric_families(text) for sample in family.samples]
 
 
+def samples_of(response: httpx2.Response) -> list[Sample]:
+    """Every sample of an answer of /metrics, checked for its status and format."""
+    assert response.status_code == 200
+    assert response.headers["content-type"] == PROMETHEUS_TEXT
+    return samples(response.text)
+
+
 def value(scraped: list[Sample], name: str, **labels: str) -> float:
     """The value of the one sample with this name and these labels."""
     (found,) = [s.value for s in scraped if s.name == name and s.labels == labels]
@@ -22,7 +29,4 @@ def value(scraped: list[Sample], name: str, **labels: str) -> float:
 
 async def scraped_value(client: httpx2.AsyncClient, name: str, **labels: str) -> float:
     """The value of the one sample with this name and labels that /metrics shows now."""
-    response = await client.get("/metrics")
-    assert response.status_code == 200
-    assert response.headers["content-type"] == PROMETHEUS_TEXT
-    return value(samples(response.text), name, **labels)
+    return value(samples_of(await client.get("/metrics")), name, **labels)

@@ -21,12 +21,13 @@ from {{ cookiecutter.__package }}.settings import Settings
 
 # Loggers configure_logging sets up, besides the root.
 CONFIGURED_LOGGERS = ("_granian", "granian.access")
+Capture = pytest.CaptureFixture[str]
 
 
 class ServiceLog:
     """The lines the service wrote to standard output since the block began."""
 
-    def __init__(self, capsys: pytest.CaptureFixture[str], writer: LineWriter) -> None:
+    def __init__(self, capsys: Capture, writer: LineWriter) -> None:
         self.capsys = capsys
         self.writer = writer
         self.written = ""
@@ -47,7 +48,7 @@ class ServiceLog:
 
 @contextmanager
 def service_logging(
-    capsys: pytest.CaptureFixture[str], settings: Settings, log_format: LogFormat = "json"
+    capsys: Capture, settings: Settings, log_format: LogFormat = "json"
 ) -> Iterator[ServiceLog]:
     """Log as the service does, in this format, for the block; enter it in the test's body."""
     loggers = [logging.getLogger(), *map(logging.getLogger, CONFIGURED_LOGGERS)]

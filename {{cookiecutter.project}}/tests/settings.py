@@ -15,15 +15,10 @@ import pytest
 from {{ cookiecutter.__package }}.settings import Settings
 
 
-def setting_names() -> frozenset[str]:
-    """Every environment variable the service reads, derived from the Settings model."""
-    prefix = Settings.model_config.get("env_prefix", "")
-    return frozenset(f"{prefix}{name}".upper() for name in Settings.model_fields)
-
-
 def is_setting(variable: str) -> bool:
     """Whether the service reads this variable (pydantic-settings ignores case by default)."""
-    return variable.upper() in setting_names()
+    prefix = Settings.model_config.get("env_prefix", "")
+    return variable.upper() in {f"{prefix}{name}".upper() for name in Settings.model_fields}
 
 
 def isolate_from_the_developers_settings() -> pytest.MonkeyPatch:

@@ -11,11 +11,7 @@ from typing import NoReturn, cast
 
 import asyncpg
 
-from {{ cookiecutter.__package }}.core.database import (
-    Database,
-    DatabaseUnavailableError,
-    PoolSizes,
-)
+from {{ cookiecutter.__package }}.core.database import Database, DatabaseUnavailableError, PoolSizes
 from {{ cookiecutter.__package }}.settings import Settings
 from {{ cookiecutter.__package }}.tasks.schemas import Task, TaskCreate, TaskUpdate
 
@@ -70,19 +66,6 @@ class FullDisk(io.BytesIO):
         return super().write(data)
 
 
-class NoConnections:
-    """A pool that lends nothing: while its database is unavailable, it fails as a lost server."""
-
-    def __init__(self, database: FakeDatabase) -> None:
-        self.database = database
-
-    async def acquire(self, **_options: object) -> NoReturn:
-        if not self.database.available:
-            raise ConnectionRefusedError(111, "Connection refused")
-        msg = "the fake database lends no connections"
-        raise NotImplementedError(msg)
-
-
 class FakeDatabase(Database):
     """Lends no connections; while unavailable, fails pings and borrowing as the real one does."""
 
@@ -90,10 +73,15 @@ class FakeDatabase(Database):
     POOL_SIZES = PoolSizes(open=1, idle=1, max=10)
 
     def __init__(self, *, available: bool = True) -> None:
-        super().__init__(
-            cast("asyncpg.Pool", NoConnections(self)), acquire_timeout=1, address="fake"
-        )
+        super().__init__(cast("asyncpg.Pool", self), acquire_timeout=1, address="fake")  # its pool
         self.available = available
+
+    async def acquire(self, **_options: object) -> NoReturn:
+        """The pool's: while unavailable, fails as a lost server."""
+        if not self.available:
+            raise ConnectionRefusedError(111, "Connection refused")
+        msg = "the fake database lends no connections"
+        raise NotImplementedError(msg)
 
     def pool_sizes(self) -> PoolSizes:
         return self.POOL_SIZES

@@ -2,54 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import BaseModel, Field
 
 from {{ cookiecutter.__package }}.app import API_TITLE, create_app
 from {{ cookiecutter.__package }}.settings import DEFAULT_MAX_REQUEST_BODY_BYTES
 
-from .fakes import InMemoryTaskRepository
-from .service import UNIT_SETTINGS, app_with_fakes
+from .service import UNIT_SETTINGS, app_with
 
-app = create_app(UNIT_SETTINGS)
-
+DOCUMENT = create_app(UNIT_SETTINGS).openapi()
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 
 
-def test_the_app_serves_the_task_api() -> None:
-    paths = app.openapi()["paths"]
-
-    assert app.title == API_TITLE
-    assert set(paths) == {"/health", "/ready", {% if cookiecutter.include_metrics %}"/metrics", {% endif %}"/tasks", "/tasks/{task_id}"}
-
-
-def error_responses(operation: dict[str, Any]) -> dict[str, Any]:
-    return {code: response for code, response in operation["responses"].items() if int(code) >= 400}
-
-
-def test_every_documented_error_is_a_problem() -> None:
-    document = app.openapi()
-    operations = [op for path in document["paths"].values() for op in path.values()]
-
-    assert "Problem" in document["components"]["schemas"]
-    assert "HTTPValidationError" not in document["components"]["schemas"]
-    for operation in operations:
-        errors = error_responses(operation)
-        assert "500" in errors, operation["operationId"]
-        for response in errors.values():
-            assert response["content"] == {"application/problem+json": {"schema": PROBLEM}}
-
-
 def test_each_operation_documents_the_statuses_it_answers() -> None:
-    paths = app.openapi()["paths"]
     documented = {
         (method.upper(), path): sorted(operation["responses"])
-        for path, operations in paths.items()
+        for path, operations in DOCUMENT["paths"].items()
         for method, operation in operations.items()
     }
 
+    assert DOCUMENT["info"]["title"] == API_TITLE
     assert documented == {
         ("GET", "/health"): ["200", "500"],
 {%- if cookiecutter.include_metrics %}
@@ -64,15 +38,27 @@ def test_each_operation_documents_the_statuses_it_answers() -> None:
     }
 
 
+def test_every_documented_error_is_a_problem() -> None:
+    errors = [
+        response
+        for operations in DOCUMENT["paths"].values()
+        for operation in operations.values()
+        for code, response in operation["responses"].items()
+        if int(code) >= 400
+    ]
+
+    assert "Problem" in DOCUMENT["components"]["schemas"]
+    assert "HTTPValidationError" not in DOCUMENT["components"]["schemas"]
+    for response in errors:
+        assert response["content"] == {"application/problem+json": {"schema": PROBLEM}}
+
+
 def test_a_created_task_links_to_where_it_can_be_read_changed_and_deleted() -> None:
-    created = app.openapi()["paths"]["/tasks"]["post"]["responses"]["201"]
+    created = DOCUMENT["paths"]["/tasks"]["post"]["responses"]["201"]
 
     assert "Location" in created["headers"]
-    assert {link["operationId"] for link in created["links"].values()} == {
-        "get_task",
-        "update_task",
-        "delete_task",
-    }
+    links = {link["operationId"] for link in created["links"].values()}
+    assert links == {"get_task", "update_task", "delete_task"}
 
 
 @pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
@@ -85,8 +71,25 @@ def test_a_body_over_the_limit_is_refused_with_413(client: TestClient, declared:
     assert response.headers["connection"] == "close"
 
 
-def test_serve_docs_serves_the_documentation_pages(repository: InMemoryTaskRepository) -> None:
-    settings = UNIT_SETTINGS.model_copy(update={"serve_docs": True})
-
-    with TestClient(app_with_fakes(repository, settings)) as client:
+def test_serve_docs_serves_the_documentation_pages() -> None:
+    with TestClient(app_with(serve_docs=True)) as client:
         assert [client.get(page).status_code for page in ("/docs", "/redoc")] == [200, 200]
+
+
+class Note(BaseModel):
+    title: str = Field(min_length=1)
+
+
+@pytest.mark.parametrize("path", ["/notes", "/tasks-archive"])
+def test_a_resources_400_rule_does_not_reach_another_resources_routes(
+    app: FastAPI, path: str
+) -> None:
+    @app.post(path)
+    async def create_note(note: Note) -> Note:
+        return note
+
+    with TestClient(app) as client:
+        response = client.post(path, json={})  # no title: the tasks' rule would say 400
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["location"] == ["body", "title"]

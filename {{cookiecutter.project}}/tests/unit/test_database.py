@@ -1,4 +1,4 @@
-"""Which database errors mean "unavailable, retry later" (503) rather than a failed request."""
+"""Which database errors mean "unavailable, retry later" (503); durations as its settings."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import asyncpg
 import pytest
 
 from {{ cookiecutter.__package }}.core.database import Database, DatabaseUnavailableError
+from {{ cookiecutter.__package }}.core.durations import milliseconds
 
 
 async def fail_inside_a_borrowed_connection(database: Database, error: Exception) -> None:
@@ -37,3 +38,10 @@ def test_only_an_error_that_means_the_database_cannot_serve_now_is_unavailable(
         asyncio.run(fail_inside_a_borrowed_connection(database, error))
 
     assert database.unavailable_count == unavailable
+
+
+@pytest.mark.parametrize(
+    ("seconds", "setting"), [(10.0, "10000ms"), (0.2, "200ms"), (0.0001, "1ms")]
+)
+def test_durations_round_up_so_that_no_timeout_becomes_zero(seconds: float, setting: str) -> None:
+    assert milliseconds(seconds) == setting

@@ -16,25 +16,16 @@ from {{ cookiecutter.__package }}.settings import Settings
 from .service import UNIT_SETTINGS
 
 PROJECT = Path(__file__).parents[2]
-DEPLOY = PROJECT / "deploy"
-IMAGE_USER = re.compile(r"^USER (?P<uid>\d+)$", re.MULTILINE)
-MIGRATE_COMMAND = ["python", "-m", "{{ cookiecutter.__package }}", "migrate"]
-DATABASE_SECRET = {"name": "{{ cookiecutter.project }}-database", "key": "DATABASE_URL"}
 # The pod labels every selector in deploy/ selects by.
 POD_LABELS = {"app.kubernetes.io/name": "{{ cookiecutter.project }}"}
-PROBE_PATHS = {"liveness": "/health", "startup": "/health", "readiness": "/ready"}
-SPREAD_KEYS = {"kubernetes.io/hostname", "topology.kubernetes.io/zone"}
-# How noxfile.py declares the version lint validates against, and how the README states it.
-VALIDATED_VERSION = re.compile(r'^KUBERNETES_VERSION = "(?P<minor>\d+\.\d+)\.0"$', re.MULTILINE)
-STATED_VERSION = re.compile(r"Kubernetes (?P<minor>\d+\.\d+)")
+
+
+def read(path: str) -> str:
+    return (PROJECT / path).read_text(encoding="utf-8")
 
 
 def load(name: str) -> Any:
-    return yaml.safe_load((DEPLOY / name).read_text(encoding="utf-8"))
-
-
-def load_all(name: str) -> list[Any]:
-    return list(yaml.safe_load_all((DEPLOY / name).read_text(encoding="utf-8")))
+    return yaml.safe_load(read(f"deploy/{name}"))
 
 
 @pytest.fixture(scope="module")
@@ -42,14 +33,9 @@ def pod() -> Any:
     return load("deployment.yaml")["spec"]["template"]["spec"]
 
 
-def containers(pod: Any) -> list[Any]:
-    """The pod's containers, init containers included."""
-    return [*pod["containers"], *pod["initContainers"]]
-
-
-def container(pod: Any, name: str) -> Any:
-    [found] = [each for each in containers(pod) if each["name"] == name]
-    return found
+def containers(pod: Any) -> dict[str, Any]:
+    """The pod's containers, init containers included, by name."""
+    return {each["name"]: each for each in [*pod["containers"], *pod["initContainers"]]}
 
 
 def environment(container: Any) -> dict[str, Any]:
@@ -58,76 +44,63 @@ def environment(container: Any) -> dict[str, Any]:
 
 def service_settings(pod: Any) -> Settings:
     """The settings the service container runs with: its `env` values over the unit tests'."""
-    overrides = {
-        name: item["value"]
-        for name, item in environment(container(pod, "service")).items()
-        if "value" in item
-    }
-    return Settings.model_validate(
-        UNIT_SETTINGS.model_dump() | {name.lower(): value for name, value in overrides.items()}
-    )
+    env = environment(containers(pod)["service"]).items()
+    values = {name.lower(): item["value"] for name, item in env if "value" in item}
+    return Settings.model_validate(UNIT_SETTINGS.model_dump() | values)
 
 
 def ports(pod: Any) -> dict[str, int]:
     """The service container's ports, by name."""
-    return {port["name"]: port["containerPort"] for port in container(pod, "service")["ports"]}
+    return {port["name"]: port["containerPort"] for port in containers(pod)["service"]["ports"]}
 
 
-def test_kustomize_applies_every_manifest_and_sets_the_image(pod: Any) -> None:
+def test_kustomize_applies_every_manifest_and_sets_the_image_by_digest(pod: Any) -> None:
     kustomization = load("kustomization.yaml")
-
-    manifests = {path.name for path in DEPLOY.glob("*.yaml")} - {"kustomization.yaml"}
-    assert sorted(kustomization["resources"]) == sorted(manifests)
     [image] = kustomization["images"]
-    assert {each["image"] for each in containers(pod)} == {image["name"]}
 
-
-def test_the_image_is_set_by_digest_never_by_tag() -> None:
-    [image] = load("kustomization.yaml")["images"]
-
+    manifests = {path.name for path in (PROJECT / "deploy").glob("*.yaml")}
+    assert sorted(kustomization["resources"]) == sorted(manifests - {"kustomization.yaml"})
+    assert {each["image"] for each in containers(pod).values()} == {image["name"]}
     assert "newTag" not in image
     assert re.fullmatch(r"sha256:[0-9a-f]{64}", image["digest"])
 
 
 def test_the_grace_period_outlasts_the_pause_and_the_servers_own_shutdown(pod: Any) -> None:
-    service = container(pod, "service")
     settings = service_settings(pod)
-    pause = service["lifecycle"]["preStop"]["sleep"]["seconds"]
-    server_shutdown = (
-        settings.db_command_timeout + settings.db_pool_close_timeout + SHUTDOWN_SLACK_SECONDS
-    )
+    pause = containers(pod)["service"]["lifecycle"]["preStop"]["sleep"]["seconds"]
+    shutdown = settings.db_command_timeout + settings.db_pool_close_timeout + SHUTDOWN_SLACK_SECONDS
 
-    assert pod["terminationGracePeriodSeconds"] > pause + server_shutdown
+    assert pod["terminationGracePeriodSeconds"] > pause + shutdown
 
 
 def test_the_probes_ask_the_health_routes_on_the_served_port(pod: Any) -> None:
-    service = container(pod, "service")
+    paths = {"liveness": "/health", "startup": "/health", "readiness": "/ready"}
 
-    asked = {probe: service[f"{probe}Probe"]["httpGet"] for probe in PROBE_PATHS}
+    asked = {probe: containers(pod)["service"][f"{probe}Probe"]["httpGet"] for probe in paths}
 
-    assert asked == {probe: {"path": path, "port": "http"} for probe, path in PROBE_PATHS.items()}
-    assert set(PROBE_PATHS.values()) <= create_app(UNIT_SETTINGS).openapi()["paths"].keys()
+    assert asked == {probe: {"path": path, "port": "http"} for probe, path in paths.items()}
+    assert set(paths.values()) <= create_app(UNIT_SETTINGS).openapi()["paths"].keys()
     assert ports(pod)["http"] == Settings.model_fields["port"].default
 
 
 def test_the_migrations_run_once_before_the_service(pod: Any) -> None:
     [migrate] = pod["initContainers"]
-    service = container(pod, "service")
+    service = containers(pod)["service"]
 
-    assert migrate["command"] == MIGRATE_COMMAND
+    assert migrate["command"] == ["python", "-m", "{{ cookiecutter.__package }}", "migrate"]
     assert environment(service)["RUN_MIGRATIONS"]["value"] == "false"
     for each in (migrate, service):
         secret = environment(each)["DATABASE_URL"]["valueFrom"]["secretKeyRef"]
-        assert secret == DATABASE_SECRET
+        assert secret == {"name": "{{ cookiecutter.project }}-database", "key": "DATABASE_URL"}
 
 
 def test_every_container_runs_as_the_images_user_on_a_read_only_root(pod: Any) -> None:
-    match = IMAGE_USER.search((PROJECT / "Dockerfile").read_text(encoding="utf-8"))
-    assert match is not None
+    user = re.search(r"^USER (\d+)$", read("Dockerfile"), re.MULTILINE)
+    assert user is not None
 
     assert pod["securityContext"]["runAsNonRoot"] is True
-    assert pod["securityContext"]["runAsUser"] == int(match["uid"])
-    for each in containers(pod):
+    assert pod["securityContext"]["runAsUser"] == int(user[1])
+    for each in containers(pod).values():
         assert each["securityContext"]["readOnlyRootFilesystem"] is True
         assert each["securityContext"]["allowPrivilegeEscalation"] is False
         assert each["resources"]["limits"]["cpu"] == each["resources"]["requests"]["cpu"]
@@ -152,7 +125,7 @@ def test_each_pod_serves_the_api_alone_from_one_worker(pod: Any) -> None:
 
 
 def test_each_port_lets_in_its_own_sources_alone(pod: Any) -> None:
-    policies = load_all("network-policies.yaml")
+    policies = list(yaml.safe_load_all(read("deploy/network-policies.yaml")))
 
     allowed: dict[str, list[Any]] = {}
     for policy in policies:
@@ -176,7 +149,8 @@ def test_the_pods_spread_over_nodes_and_zones_and_still_run_on_one_node() -> Non
     constraints = template["spec"]["topologySpreadConstraints"]
 
     assert template["metadata"]["labels"] == POD_LABELS
-    assert {each["topologyKey"] for each in constraints} == SPREAD_KEYS
+    keys = {each["topologyKey"] for each in constraints}
+    assert keys == {"kubernetes.io/hostname", "topology.kubernetes.io/zone"}
     for each in constraints:
         assert each["whenUnsatisfiable"] == "ScheduleAnyway"
         assert each["labelSelector"] == {"matchLabels": POD_LABELS}
@@ -184,11 +158,10 @@ def test_the_pods_spread_over_nodes_and_zones_and_still_run_on_one_node() -> Non
 
 
 def test_the_docs_state_the_kubernetes_version_lint_validates_against() -> None:
-    validated = VALIDATED_VERSION.search((PROJECT / "noxfile.py").read_text(encoding="utf-8"))
-    stated = {
-        name: STATED_VERSION.findall((PROJECT / name).read_text(encoding="utf-8"))
-        for name in ("README.md", "docs/deployment.md")
-    }
+    # How noxfile.py declares the version lint validates against, and how the docs state it.
+    validated = re.search(r'^KUBERNETES_VERSION = "(\d+\.\d+)\.0"$', read("noxfile.py"), re.M)
+    docs = ("README.md", "docs/deployment.md")
+    stated = {name: re.findall(r"Kubernetes (\d+\.\d+)", read(name)) for name in docs}
 
     assert validated is not None
-    assert stated == {name: [validated["minor"]] for name in stated}
+    assert stated == {name: [validated[1]] for name in docs}

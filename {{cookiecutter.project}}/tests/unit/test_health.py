@@ -16,15 +16,13 @@ from .service import UNIT_SETTINGS
 def test_health_answers_without_a_database(client: TestClient) -> None:
     response = client.get("/health")
 
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
 
 
 def test_ready_when_the_database_answers(client: TestClient) -> None:
     response = client.get("/ready")
 
-    assert response.status_code == 200
-    assert response.json() == {"status": "ready"}
+    assert (response.status_code, response.json()) == (200, {"status": "ready"})
 
 
 def unavailable_database(_settings: object) -> nullcontext[FakeDatabase]:
@@ -51,9 +49,7 @@ def test_while_the_database_is_unavailable_the_routes_that_need_it_answer_503(pa
 
 @pytest.mark.parametrize("path", ["/ready", "/tasks"])
 def test_the_app_without_its_lifespan_says_how_to_start_it(path: str) -> None:
-    app = create_app(UNIT_SETTINGS)
-
-    response = TestClient(app).get(path)  # no `with`: the lifespan does not run
+    response = TestClient(create_app(UNIT_SETTINGS)).get(path)  # no `with`: no lifespan
 
     assert response.status_code == 500
     assert "with TestClient(app) as client:" in response.json()["detail"]

@@ -11,20 +11,21 @@ from structlog.contextvars import bound_contextvars
 
 from {{ cookiecutter.__package }}.core.logs import LineWriter
 
-from ..service_log import service_logging
+from ..service_log import Capture, service_logging
 from .fakes import FullDisk
 from .service import UNIT_SETTINGS
 
 
-def test_json_lines_from_the_standard_library_look_like_the_services_own(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+def test_json_lines_from_the_standard_library_look_like_the_services_own(capsys: Capture) -> None:
     with service_logging(capsys, UNIT_SETTINGS) as log, bound_contextvars(request_id="r-1"):
         logging.getLogger("asyncpg.pool").warning("pool %s", "trouble")
         structlog.get_logger().warning("own", detail=3)
-        events = log.events()
+        try:
+            1 / 0  # noqa: B018
+        except ZeroDivisionError:
+            logging.getLogger("tests").exception("failed")
+        library, own, failed = log.events()
 
-    library, own = events
     assert library | {"timestamp": 0} == {
         "event": "pool trouble",
         "level": "warning",
@@ -40,20 +41,11 @@ def test_json_lines_from_the_standard_library_look_like_the_services_own(
         "timestamp": 0,
     }
     assert abs(library["timestamp"] - own["timestamp"]) < 60
+    # A traceback is one string in its line.
+    assert failed["exception"].splitlines()[-1] == "ZeroDivisionError: division by zero"
 
 
-def test_a_traceback_is_one_string_in_a_json_line(capsys: pytest.CaptureFixture[str]) -> None:
-    with service_logging(capsys, UNIT_SETTINGS) as log:
-        try:
-            1 / 0  # noqa: B018
-        except ZeroDivisionError:
-            logging.getLogger("tests").exception("failed")
-        (event,) = log.events()
-
-    assert event["exception"].splitlines()[-1] == "ZeroDivisionError: division by zero"
-
-
-def test_lines_below_the_log_level_are_not_written(capsys: pytest.CaptureFixture[str]) -> None:
+def test_lines_below_the_log_level_are_not_written(capsys: Capture) -> None:
     settings = UNIT_SETTINGS.model_copy(update={"log_level": "warning"})
     with service_logging(capsys, settings) as log:
         logging.getLogger("tests").info("quiet")
@@ -64,7 +56,7 @@ def test_lines_below_the_log_level_are_not_written(capsys: pytest.CaptureFixture
     assert [event["event"] for event in events] == ["loud"]
 
 
-def test_console_lines_are_for_people(capsys: pytest.CaptureFixture[str]) -> None:
+def test_console_lines_are_for_people(capsys: Capture) -> None:
     with (
         service_logging(capsys, UNIT_SETTINGS, log_format="console") as log,
         bound_contextvars(request_id="r-2"),
@@ -82,9 +74,7 @@ def test_console_lines_are_for_people(capsys: pytest.CaptureFixture[str]) -> Non
     assert "[warning  ] careful" in warning
 
 
-def test_a_failed_write_loses_its_line_alone_and_never_reaches_the_caller(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+def test_a_failed_write_loses_its_line_alone_and_never_reaches_the_caller(capsys: Capture) -> None:
     stream = FullDisk()
     writer = LineWriter(stream)
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import sys
 
-import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from prometheus_client.samples import Sample
 
-from ..metrics_text import PROMETHEUS_TEXT, samples, value
-from ..service_log import service_logging
+from ..metrics_text import samples_of, value
+from ..service_log import Capture, service_logging
 from .fakes import FakeDatabase, FullDisk
 from .service import UNIT_SETTINGS, app_with
 
@@ -19,11 +18,7 @@ REQUESTS = f"{DURATION}_count"
 
 
 def scrape(client: TestClient) -> list[Sample]:
-    """Every sample /metrics shows now."""
-    response = client.get("/metrics")
-    assert response.status_code == 200
-    assert response.headers["content-type"] == PROMETHEUS_TEXT
-    return samples(response.text)
+    return samples_of(client.get("/metrics"))
 
 
 def requests_counted(scraped: list[Sample]) -> dict[tuple[str, str, str], float]:
@@ -74,9 +69,7 @@ def test_answers_given_before_routing_are_counted_under_their_route(client: Test
     assert counted == {("POST", "/tasks", "413"): 1, ("GET", "/openapi.json", "200"): 1}
 
 
-def test_log_lines_that_could_not_be_written_are_counted(
-    app: FastAPI, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_log_lines_that_could_not_be_written_are_counted(app: FastAPI, capsys: Capture) -> None:
     with service_logging(capsys, UNIT_SETTINGS) as log, TestClient(app) as client:
         log.writer.stream = FullDisk()
         client.get("/tasks/1")  # its line is lost
@@ -86,20 +79,16 @@ def test_log_lines_that_could_not_be_written_are_counted(
     assert value(scraped, "log_lines_lost_total") == 1
 
 
-def test_the_pool_and_the_database_outages_are_shown(client: TestClient) -> None:
+def test_the_pool_the_database_outages_and_the_process_are_shown(client: TestClient) -> None:
     scraped = scrape(client)
 
     sizes = FakeDatabase.POOL_SIZES
+    names = {sample.name for sample in scraped}
+    assert {"process_resident_memory_bytes", "process_cpu_seconds_total", "python_info"} <= names
     assert value(scraped, "db_pool_connections") == sizes.open
     assert value(scraped, "db_pool_idle_connections") == sizes.idle
     assert value(scraped, "db_pool_max_connections") == sizes.max
     assert value(scraped, "db_unavailable_total") == 0
-
-
-def test_the_process_is_described_too(client: TestClient) -> None:
-    names = {sample.name for sample in scrape(client)}
-
-    assert {"process_resident_memory_bytes", "process_cpu_seconds_total", "python_info"} <= names
 
 
 def test_openmetrics_is_served_to_a_scraper_that_asks_for_it(client: TestClient) -> None:

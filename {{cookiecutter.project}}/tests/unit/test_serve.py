@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 from typing import Any
+from unittest.mock import Mock
 
 import asyncpg
 import pytest
@@ -17,36 +18,24 @@ from {{ cookiecutter.__package }}.core import serve
 from .service import UNIT_SETTINGS
 
 
-class RecordingServer:
-    """Stands in for Granian: records how it was configured, and serves nothing."""
-
-    configured: dict[str, Any]
-
-    def __init__(self, target: str, **options: Any) -> None:
-        type(self).configured = {"target": target, **options}
-
-    def serve(self) -> None:
-        pass
-
-
 @pytest.mark.parametrize("reload", [False, True])
 def test_granian_serves_the_app_with_the_settings_limits(
     monkeypatch: pytest.MonkeyPatch, reload: bool
 ) -> None:
-    monkeypatch.setattr(serve, "Granian", RecordingServer)
+    monkeypatch.setattr(serve, "Granian", granian := Mock())
 
     serve.serve(UNIT_SETTINGS.model_copy(update={"http_header_timeout": 2.5}), reload=reload)
 
-    recorder = RecordingServer.configured
-    assert recorder["target"] == "{{ cookiecutter.__package }}.core.serve:worker_app"
-    assert recorder["factory"] is True
-    assert recorder["respawn_failed_workers"] is True
-    assert recorder["http"] == HTTPModes.http1
-    assert recorder["http1_settings"].header_read_timeout == 2500
-    assert recorder["reload"] is reload
+    assert granian.call_args.args == ("{{ cookiecutter.__package }}.core.serve:worker_app",)
+    options = granian.call_args.kwargs
+    assert (options["factory"], options["respawn_failed_workers"]) == (True, True)
+    assert options["http"] == HTTPModes.http1
+    assert options["http1_settings"].header_read_timeout == 2500
+    assert options["reload"] is reload
     # Only the package's own source restarts it, not .nox/, .venv/ or the tests.
-    assert recorder["reload_paths"] == [serve.SOURCE]
+    assert options["reload_paths"] == [serve.SOURCE]
     assert serve.SOURCE.name == "{{ cookiecutter.__package }}"
+    granian.return_value.serve.assert_called_once_with()
 
 
 async def refuse_session_settings(dsn: str, **options: Any) -> None:
