@@ -1,14 +1,4 @@
-{%- if cookiecutter.include_metrics -%}
-"""The one ASGI layer every request passes: its id, the worker's limits, its log line and metrics.
-
-It wraps Starlette's whole stack, so it sees, logs and counts once, the 500 of an unexpected error.
-"""
-{%- else -%}
-"""The one ASGI layer every request passes: its id, the worker's limits, its log line.
-
-It wraps Starlette's whole stack, so it sees, and logs once, the 500 of an unexpected error.
-"""
-{%- endif %}
+"""The ASGI layer every request passes: its id, the worker's limits, its log line{% if cookiecutter.include_metrics %} and metrics{% endif %}."""
 
 from __future__ import annotations
 
@@ -37,16 +27,8 @@ SANE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:+/=-]{1,128}")
 HTTP_METHODS = frozenset(
     {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
 )
-{%- if cookiecutter.include_metrics %}
-# Unknown methods and unmatched paths share one label each, so clients cannot grow the series.
-OTHER_METHOD = "OTHER"
-UNMATCHED_ROUTE = "unmatched"
-# Liveness and metrics must answer however busy the worker is.
-NEVER_REFUSED = frozenset({"/health", "/metrics"})
-{%- else %}
-# Liveness must answer however busy the worker is.
-NEVER_REFUSED = frozenset({"/health"})
-{%- endif %}
+# Liveness{% if cookiecutter.include_metrics %} and metrics{% endif %} must answer however busy the worker is.
+NEVER_REFUSED = frozenset({"/health"{% if cookiecutter.include_metrics %}, "/metrics"{% endif %}})
 RETRY_AFTER_SECONDS = 1
 # How much of a refused body is read and dropped so that its client can read the 413.
 DRAIN_BYTES = 64 * 1024 * 1024
@@ -82,6 +64,7 @@ class HttpLayer:
         self.durations = durations
 {%- endif %}
         self.in_flight = 0
+        self.too_large = f"the request body is larger than {max_body_bytes} bytes"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve the request with its id bound, then log{% if cookiecutter.include_metrics %} and count{% endif %} it."""
@@ -105,7 +88,7 @@ class HttpLayer:
 
         started = time.perf_counter()
         try:
-            await self.within_limits(scope, headers, receive, send_with_id)
+            await self.serve(scope, headers, receive, send_with_id)
         except Exception as error:
             if not status:
                 raise  # nothing answered it: the server must
@@ -116,64 +99,50 @@ class HttpLayer:
         finally:
             reset_contextvars(**context)
 
-    async def within_limits(
+    async def serve(
         self, scope: Scope, headers: dict[bytes, bytes], receive: Receive, send: Send
     ) -> None:
         """Serve the request unless the worker is at its limit or the body is too large."""
         if self.in_flight >= self.max_concurrent and scope["path"] not in NEVER_REFUSED:
             detail = f"the service is serving its limit of {self.max_concurrent} requests"
-            refusal = problem_response(
-                503, f"{detail}, retry later", headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
-            )
-            await refusal(scope, receive, send)
+            retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+            busy = problem_response(503, f"{detail}, retry later", headers=retry)
+            await busy(scope, receive, send)
             return
+        declared = headers.get(b"content-length", b"")
+        chunked = b"transfer-encoding" in headers  # only counting tells a chunked body's size
         self.in_flight += 1
         try:
-            await self.serve(scope, headers, receive, send)
+            if not chunked and declared in (b"", b"0"):
+                await self.app(scope, receive, send)  # no body: nothing to hold to a size or a time
+                return
+            body = BodyReader(receive, self, counted=chunked)
+            if not chunked and declared.isdigit() and int(declared) > self.max_body_bytes:
+                await problem_response(413, self.too_large, headers=CLOSE)(scope, receive, send)
+                # A client that waits for `100 Continue` has sent nothing to drop.
+                if headers.get(b"expect", b"").lower() != b"100-continue":
+                    await drain(body)
+                return
+            await self.app(scope, body, send)
+            if body.more_to_drop:
+                body.counted = False
+                await drain(body)
         finally:
             self.in_flight -= 1
-
-    async def serve(
-        self, scope: Scope, headers: dict[bytes, bytes], receive: Receive, send: Send
-    ) -> None:
-        """Serve the request, its body read through a BodyReader if it has one."""
-        declared = headers.get(b"content-length")
-        if b"transfer-encoding" in headers:
-            # Only counting tells the size of a chunked body.
-            body = BodyReader(receive, self, counted=True)
-        elif declared is None or declared == b"0":
-            await self.app(scope, receive, send)  # no body: nothing to hold to a size or a time
-            return
-        elif declared.isdigit() and int(declared) > self.max_body_bytes:
-            await problem_response(413, self.too_large, headers=CLOSE)(scope, receive, send)
-            body = BodyReader(receive, self, counted=False)
-            # A client that waits for `100 Continue` has sent nothing to drop.
-            if headers.get(b"expect", b"").lower() != b"100-continue":
-                await drain(body)
-            return
-        else:
-            # Without chunking the server reads just the declared length: no need to count.
-            body = BodyReader(receive, self, counted=False)
-        await self.app(scope, body, send)
-        if body.more_to_drop:
-            body.counted = False
-            await drain(body)
-
-    @property
-    def too_large(self) -> str:
-        """The 413's detail."""
-        return f"the request body is larger than {self.max_body_bytes} bytes"
 
     def observe(
         self, scope: Scope, status: int, seconds: float, error: Exception | None = None
     ) -> None:
         """Log {% if cookiecutter.include_metrics %}and count {% endif %}a request that got this status after these seconds."""
-        route = getattr(scope.get("route"), "path", None) or route_template(scope)
+        # An answer given before routing (a 503, a 413) is logged with the route the path matches.
+        route = getattr(scope.get("route"), "path", None)
+        route = route or next((str(found.path) for found in matching_routes(scope)), None)
         method = scope["method"]
 {%- if cookiecutter.include_metrics %}
         if self.durations is not None:
-            label = method if method in HTTP_METHODS else OTHER_METHOD
-            self.durations.labels(label, route or UNMATCHED_ROUTE, status).observe(seconds)
+            # One label for all unknown methods, one for unmatched paths: no client-made series.
+            label = method if method in HTTP_METHODS else "OTHER"
+            self.durations.labels(label, route or "unmatched", status).observe(seconds)
 {%- endif %}
         if self.log is None:
             return
@@ -193,10 +162,7 @@ class HttpLayer:
 
 
 class BodyReader:
-    """The request's `receive`, refusing a body that is too large (413) or too slow (408).
-
-    Raised where the app reads the body, so that its exception handlers answer.
-    """
+    """The request's `receive`, raising the 413 of a body too large or the 408 of one too slow."""
 
     def __init__(self, receive: Receive, layer: HttpLayer, *, counted: bool) -> None:
         """Read through `receive`; `counted`: a chunked body, whose size only counting tells."""
@@ -237,9 +203,3 @@ async def drain(receive: Receive) -> None:
             dropped += len(message.get("body", b""))
             if message["type"] != "http.request" or not message.get("more_body"):
                 return
-
-
-def route_template(scope: Scope) -> str | None:
-    """The template of the route a request's path matches, for an answer given before routing."""
-    route = next(matching_routes(scope), None)
-    return None if route is None else str(route.path)
