@@ -19,11 +19,8 @@ from ..database import pytest_configure as pytest_configure
 from ..database import pytest_report_header as pytest_report_header
 from ..settings import settings_for_tests
 from .app_client import app_client, migrated_and_empty
-from .recording_opener import RecordingOpener
 
-# Every example is a real request to a real PostgreSQL: no per-example deadline, since
-# timings follow the machine's load, and few enough examples to keep the suite quick.
-# `HYPOTHESIS_PROFILE=thorough nox -s integration` searches much longer.
+# Every example is a real request: no deadline, as timings follow the machine's load.
 hypothesis.settings.register_profile("integration", deadline=None, max_examples=100)
 hypothesis.settings.register_profile("thorough", deadline=None, max_examples=2_000)
 hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "integration"))
@@ -37,8 +34,7 @@ def anyio_backend() -> str:
 
 @pytest.fixture(scope="session")
 def database_url() -> str:
-    """The test database (pytest_configure made sure there is one)."""
-    return os.environ["DATABASE_URL"]
+    return os.environ["DATABASE_URL"]  # pytest_configure made sure there is one
 
 
 @pytest.fixture
@@ -67,12 +63,6 @@ async def client(settings: Settings, empty_tables: None) -> AsyncIterator[httpx2
     """An HTTP client for the app, with its lifespan (pool, migrations) running."""
     async with app_client(create_app(settings)) as client:
         yield client
-
-
-@pytest.fixture
-def recording_opener() -> RecordingOpener:
-    """Pass to create_app(database=...) to see the databases (pools) its lifespan opens."""
-    return RecordingOpener()
 
 
 @pytest.fixture

@@ -8,11 +8,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 DATABASE_KEYS = {"database", "dbname"}
 
 
-def with_search_path(database_url: str, schema: str) -> str:
-    """The URL with a search_path for every connection."""
-    return with_server_setting(database_url, "search_path", schema)
-
-
 def with_server_setting(database_url: str, name: str, value: str) -> str:
     """The URL with a server setting: asyncpg sends unknown query parameters as settings."""
     parts = urlsplit(database_url)

@@ -1,8 +1,4 @@
-"""Run the service as production does, in a process of its own.
-
-For tests that need the real server, its limits, its timeouts and its shutdown:
-`python -m {{ cookiecutter.__package }}`.
-"""
+"""Run `python -m {{ cookiecutter.__package }}` in a process of its own, as production does."""
 
 from __future__ import annotations
 
@@ -11,7 +7,7 @@ import signal
 import socket
 import sys
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,11 +30,9 @@ class RunningService:
 
     @property
     def url(self) -> str:
-        """The service's base URL."""
         return f"http://127.0.0.1:{self.port}"
 
     def output(self) -> str:
-        """What the service printed so far."""
         return self.log.read_text(encoding="utf-8", errors="replace")
 
     async def stop(self) -> int:
@@ -58,7 +52,7 @@ def free_port() -> int:
 
 
 async def start_service(log: Path, settings: dict[str, str]) -> RunningService:
-    """Start the service's process with these settings alone, on a free loopback port."""
+    """Start the service with these settings alone (no `.env`) on a free port, logging to `log`."""
     port = free_port()
     environment = service_environment(**settings, HOST="127.0.0.1", PORT=str(port))
     with log.open("wb") as output:
@@ -74,51 +68,24 @@ async def start_service(log: Path, settings: dict[str, str]) -> RunningService:
     return RunningService(process, port, log)
 
 
+async def wait_until_healthy(service: RunningService) -> None:
+    """Return once /health answers 200; fail with the service's output if it never does."""
+    with anyio.move_on_after(STARTUP_TIMEOUT):
+        async with httpx2.AsyncClient(base_url=service.url) as client:
+            while service.process.returncode is None:
+                with suppress(httpx2.TransportError):
+                    if (await client.get("/health")).status_code == 200:
+                        return
+                await anyio.sleep(0.1)
+    raise AssertionError(f"the service did not start:\n{service.output()}")
+
+
 @asynccontextmanager
 async def running_service(log: Path, **settings: str) -> AsyncIterator[RunningService]:
-    """Start the service with these settings (as environment variables) until the block ends.
-
-    No other setting reaches it: none of this process's environment, no `.env`. It
-    listens on a free loopback port; its output goes to `log`. It is ready when /health
-    answers, and stopped with SIGTERM at the end if it still runs.
-    """
+    """The service started as `start_service` does and healthy, stopped when the block ends."""
     service = await start_service(log, settings)
     try:
         await wait_until_healthy(service)
         yield service
     finally:
         await service.stop()
-
-
-@asynccontextmanager
-async def running_replicas(
-    count: int, logs: Path, **settings: str
-) -> AsyncIterator[list[RunningService]]:
-    """Start `count` instances at once, as an orchestrator starts replicas, until the block ends.
-
-    Each is a service as `running_service` starts one, logging to `logs/replica-<n>.log`.
-    """
-    services = [await start_service(logs / f"replica-{n}.log", settings) for n in range(count)]
-    try:
-        async with anyio.create_task_group() as starting:
-            for service in services:
-                starting.start_soon(wait_until_healthy, service)
-        yield services
-    finally:
-        async with anyio.create_task_group() as stopping:
-            for service in services:
-                stopping.start_soon(service.stop)
-
-
-async def wait_until_healthy(service: RunningService) -> None:
-    """Return once /health answers 200; fail with the service's output if it never does."""
-    with anyio.move_on_after(STARTUP_TIMEOUT):
-        async with httpx2.AsyncClient(base_url=service.url) as client:
-            while service.process.returncode is None:
-                try:
-                    if (await client.get("/health")).status_code == 200:
-                        return
-                except httpx2.TransportError:
-                    pass
-                await anyio.sleep(0.1)
-    raise AssertionError(f"the service did not start:\n{service.output()}")

@@ -1,5 +1,4 @@
-"""Migrations run once each and in order, notice files edited after they ran, and a failed
-one leaves no trace."""
+"""Migrations run once each and in order, notice edited files, and a failed one leaves no trace."""
 
 from __future__ import annotations
 
@@ -17,7 +16,7 @@ from {{ cookiecutter.__package }}.core.migrate import (
     load_migrations,
 )
 
-from .database_urls import with_search_path
+from .database_urls import with_server_setting
 
 pytestmark = pytest.mark.anyio
 
@@ -57,25 +56,21 @@ async def test_new_migrations_are_applied_in_order(fresh_schema: asyncpg.Connect
     assert await fresh_schema.fetchval("SELECT max(version) FROM schema_migrations") == 9002
 
 
-async def test_edited_migration_is_refused(fresh_schema: asyncpg.Connection) -> None:
-    shipped = load_migrations()
-    await apply_migrations(fresh_schema, shipped)
-    edited = [Migration(shipped[0].version, shipped[0].name, shipped[0].sql + "\n-- edited")]
-
-    with pytest.raises(MigrationError, match="changed after it was applied"):
-        await apply_migrations(fresh_schema, edited)
-
-
-async def test_migrate_stops_in_one_line_on_an_edited_migration(
+async def test_an_edited_migration_is_refused_and_migrate_says_so_in_one_line(
     fresh_schema: asyncpg.Connection,
     database_url: str,
     schema: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    await apply_migrations(fresh_schema)
-    await fresh_schema.execute("UPDATE schema_migrations SET checksum = 'edited'")
-    monkeypatch.setenv("DATABASE_URL", with_search_path(database_url, schema))
+    shipped = load_migrations()
+    await apply_migrations(fresh_schema, shipped)
+    edited = [Migration(shipped[0].version, shipped[0].name, shipped[0].sql + "\n-- edited")]
+    with pytest.raises(MigrationError, match="changed after it was applied"):
+        await apply_migrations(fresh_schema, edited)
 
+    # The command, on a history whose checksum no longer matches the shipped file.
+    await fresh_schema.execute("UPDATE schema_migrations SET checksum = 'edited'")
+    monkeypatch.setenv("DATABASE_URL", with_server_setting(database_url, "search_path", schema))
     with pytest.raises(SystemExit, match=r"^error: cannot migrate the database .* changed after"):
         await anyio.to_thread.run_sync(migrate.main)  # in a thread: it runs its own event loop
 

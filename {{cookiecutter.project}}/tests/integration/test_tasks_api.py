@@ -77,16 +77,11 @@ async def test_list_pages_through_the_table(client: httpx2.AsyncClient) -> None:
         await client.post("/tasks", json={"title": title})
 
     pages = [
-        (await client.get("/tasks", params={"limit": 3, "offset": offset})).json()
+        [task["title"] for task in (await client.get(f"/tasks?limit=3&offset={offset}")).json()]
         for offset in (0, 3, 6, 9)
     ]
 
-    assert [[task["title"] for task in page] for page in pages] == [
-        titles[0:3],
-        titles[3:6],
-        titles[6:7],
-        [],
-    ]
+    assert pages == [titles[0:3], titles[3:6], titles[6:7], []]
 
 
 async def test_unicode_titles_come_back_unchanged(client: httpx2.AsyncClient) -> None:

@@ -17,7 +17,7 @@ from {{ cookiecutter.__package }}.settings import Settings
 
 from ...settings import settings_for_tests
 from ..app_client import app_client
-from ..database_urls import with_search_path
+from ..database_urls import with_server_setting
 
 pytestmark = pytest.mark.anyio
 
@@ -55,7 +55,8 @@ async def test_instances_starting_together_apply_each_migration_once(
     connection: asyncpg.Connection,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    settings = settings_for_tests(database_url=with_search_path(database_url, schema))
+    url = with_server_setting(database_url, "search_path", schema)
+    settings = settings_for_tests(database_url=url)
     applied_by_each_start: list[list[Migration]] = []
     arrived = 0
     both_arrived = anyio.Event()

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
@@ -21,8 +23,8 @@ import pytest
 from {{ cookiecutter.__package }}.core.migrate import load_migrations
 
 from ...settings import outside_the_project, service_environment
-from ..database_urls import with_search_path
-from ..running_service import RunningService, running_replicas
+from ..database_urls import with_server_setting
+from ..running_service import RunningService, start_service, wait_until_healthy
 from .load_balancer import Answer, RoundRobin, round_robin
 
 pytestmark = pytest.mark.anyio
@@ -58,6 +60,23 @@ async def migrate_together(database_url: str, count: int) -> list[str]:
         return output.decode()
 
     return list(await asyncio.gather(*(migrate() for _ in range(count))))
+
+
+@asynccontextmanager
+async def running_replicas(
+    count: int, logs: Path, **settings: str
+) -> AsyncIterator[list[RunningService]]:
+    """Start `count` instances at once, as an orchestrator starts replicas, until the block ends."""
+    services = [await start_service(logs / f"replica-{n}.log", settings) for n in range(count)]
+    try:
+        async with anyio.create_task_group() as starting:
+            for service in services:
+                starting.start_soon(wait_until_healthy, service)
+        yield services
+    finally:
+        async with anyio.create_task_group() as stopping:
+            for service in services:
+                stopping.start_soon(service.stop)
 
 
 async def create_tasks_stopping_one(replicas: list[RunningService]) -> tuple[list[Answer], int]:
@@ -109,7 +128,8 @@ async def read_back(replica: RunningService, tasks: list[dict[str, object]]) -> 
 async def test_replicas_migrate_once_and_lose_nothing_when_one_stops(
     database_url: str, schema: str, tmp_path: Path
 ) -> None:
-    url = with_search_path(database_url, schema)  # an empty schema: every migration pending
+    # An empty schema: every migration pending.
+    url = with_server_setting(database_url, "search_path", schema)
 
     with anyio.fail_after(WITHIN):
         migrations = await migrate_together(url, REPLICAS)

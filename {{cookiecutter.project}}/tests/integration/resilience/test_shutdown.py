@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
@@ -17,10 +19,11 @@ import httpx2
 import pytest
 
 from {{ cookiecutter.__package }}.app import create_app
+from {{ cookiecutter.__package }}.core.database import Database, open_database
+from {{ cookiecutter.__package }}.settings import Settings
 
 from ...settings import settings_for_tests
 from ..app_client import app_client
-from ..recording_opener import RecordingOpener
 from ..running_service import running_service
 from .proxy import DatabaseProxy
 
@@ -28,6 +31,19 @@ pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("empty_tables")]
 
 # Bounds the whole test: shutdown must not hang.
 SHUTDOWN_WITHIN = 30
+
+
+class RecordingOpener:
+    """Opens databases as the app does (`create_app(database=...)`) and keeps each one."""
+
+    def __init__(self) -> None:
+        self.opened: list[Database] = []
+
+    @asynccontextmanager
+    async def __call__(self, settings: Settings) -> AsyncIterator[Database]:
+        async with open_database(settings) as database:
+            self.opened.append(database)
+            yield database
 
 
 async def test_a_request_in_flight_finishes_before_the_server_stops(
@@ -58,8 +74,9 @@ async def test_a_request_in_flight_finishes_before_the_server_stops(
 
 
 async def test_shutdown_closes_a_stuck_connection_after_the_pool_close_timeout(
-    proxy: DatabaseProxy, recording_opener: RecordingOpener, caplog: pytest.LogCaptureFixture
+    proxy: DatabaseProxy, caplog: pytest.LogCaptureFixture
 ) -> None:
+    recording_opener = RecordingOpener()
     settings = settings_for_tests(database_url=proxy.url, db_pool_close_timeout=0.2)
     responses: list[httpx2.Response] = []
 
