@@ -196,7 +196,7 @@ def python_version_file_problems(text: str | None, tested: list[str]) -> Iterato
 
 
 def postgres_problems(workflow: Workflow, major: int, dockerfile: str | None) -> Iterator[str]:
-    """Whether each PostgreSQL service is the project's major, and the image Dependabot updates."""
+    """Whether each PostgreSQL service is the project's major, and what Dependabot updates."""
     named = [match["image"] for match in FROM_LINE.finditer(dockerfile or "")]
     for job_name, job in workflow["jobs"].items():
         for name, service in job.get("services", {}).items():
