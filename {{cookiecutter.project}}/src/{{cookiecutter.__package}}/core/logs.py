@@ -1,7 +1,6 @@
 """Where log lines go and what they look like: one format (LOG_FORMAT) for every line.
 
-structlog renders its events straight to bytes (LineWriter); standard library records
-(asyncpg, Granian, warnings) go through structlog's ProcessorFormatter, alike.
+Standard library records (asyncpg, Granian, warnings) go through structlog's ProcessorFormatter.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from typing import Any, BinaryIO, Literal
 
 import orjson
 import structlog
-from structlog.typing import EventDict, Processor
+from structlog.typing import Processor
 
 from ..settings import Settings
 
@@ -73,37 +72,22 @@ class LineWriterFactory:
 
 def event_processors(log_format: LogFormat) -> list[Processor]:
     """What every event gets before it is rendered: context, level, time, traceback."""
-    if log_format == "console":
-        return [
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="%H:%M:%S.%f", utc=False),
-        ]
+    console = log_format == "console"
     return [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
-        structlog.processors.TimeStamper(fmt=None),  # UNIX seconds
-        structlog.processors.format_exc_info,  # a traceback becomes the `exception` string
+        # A console shows the local time; JSON lines carry UNIX seconds.
+        structlog.processors.TimeStamper(fmt="%H:%M:%S.%f" if console else None, utc=not console),
+        *([] if console else [structlog.processors.format_exc_info]),  # traceback: a string
     ]
 
 
 def byte_renderer(log_format: LogFormat) -> Processor:
     """The processor that renders an event as the bytes of a line."""
     if log_format == "console":
-        return ConsoleBytes()
+        console = structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty())
+        return lambda logger, method, event: console(logger, method, event).encode()
     return structlog.processors.JSONRenderer(orjson.dumps)
-
-
-class ConsoleBytes:
-    """structlog's console renderer, encoded: the line writer takes bytes."""
-
-    def __init__(self) -> None:
-        """Colour the lines if standard output is a terminal."""
-        self.render = structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty())
-
-    def __call__(self, logger: Any, method: str, event: EventDict) -> bytes:
-        """The event as a console line, in UTF-8."""
-        return self.render(logger, method, event).encode()
 
 
 def standard_logging_config(settings: Settings) -> dict[str, Any]:
@@ -136,22 +120,15 @@ def standard_logging_config(settings: Settings) -> dict[str, Any]:
 
 def structured_formatter(log_format: LogFormat) -> logging.Formatter:
     """A formatter that renders a standard library record as structlog renders an event."""
+    text_renderer: Processor = (
+        structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty())
+        if log_format == "console"
+        else structlog.processors.JSONRenderer(lambda obj, **kw: orjson.dumps(obj, **kw).decode())
+    )
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[*event_processors(log_format), structlog.stdlib.add_logger_name],
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            text_renderer(log_format),
+            text_renderer,
         ],
     )
-
-
-def text_renderer(log_format: LogFormat) -> Processor:
-    """The processor that renders an event as a line of text, for a logging handler."""
-    if log_format == "console":
-        return structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty())
-    return structlog.processors.JSONRenderer(json_text)
-
-
-def json_text(event: Any, **options: Any) -> str:
-    """The event as JSON text, rendered by orjson like the request lines."""
-    return orjson.dumps(event, **options).decode()
