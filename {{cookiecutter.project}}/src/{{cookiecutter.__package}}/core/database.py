@@ -30,16 +30,10 @@ UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-class PoolReconnectNoise(logging.Filter):
-    """Drop asyncpg's warning for each failed try to refill the pool: Database logs outages."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Keep every record but those."""
-        return not str(record.msg).startswith("Failed to restore the pool connection floor")
-
-
-POOL_RECONNECT_NOISE = PoolReconnectNoise()
-logging.getLogger("asyncpg.pool").addFilter(POOL_RECONNECT_NOISE)
+# asyncpg warns at each failed try to refill the pool: Database logs the outage once instead.
+logging.getLogger("asyncpg.pool").addFilter(
+    lambda record: not str(record.msg).startswith("Failed to restore the pool connection floor")
+)
 
 
 class DatabaseUnavailableError(Exception):
@@ -76,10 +70,7 @@ class PoolSizes(NamedTuple):
 
 
 class Database:
-    """Hands out pooled connections and turns connectivity failures into one error.
-
-    It logs one line when the database stops answering and one when it answers again.
-    """
+    """Hands out pooled connections; logs and raises one error when the database is gone."""
 
     def __init__(self, pool: asyncpg.Pool, *, acquire_timeout: float, address: str) -> None:
         """Wrap an open pool; waiting for a free connection is bounded by acquire_timeout."""
@@ -91,10 +82,7 @@ class Database:
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[asyncpg.pool.PoolConnectionProxy]:
-        """Borrow a pool connection for the block, waiting at most the acquire timeout.
-
-        An error that means the database is gone raises DatabaseUnavailableError instead.
-        """
+        """Borrow a pool connection for the block; an outage raises DatabaseUnavailableError."""
         try:
             connection = await self.pool.acquire(timeout=self.acquire_timeout)
         except UNAVAILABLE_ERRORS as error:
@@ -139,7 +127,9 @@ class Database:
         self.unavailable_count += 1
         if self.available:
             self.available = False
-            logger.warning("database at %s unavailable: %s", self.address, describe(error))
+            message = " ".join(str(error).split())
+            why = f"{type(error).__name__}: {message}" if message else type(error).__name__
+            logger.warning("database at %s unavailable: %s", self.address, why)
         return DatabaseUnavailableError()
 
     def recovered(self) -> None:
@@ -148,15 +138,8 @@ class Database:
         logger.warning("database at %s available again", self.address)
 
 
-def describe(error: BaseException) -> str:
-    """An error as one line: its type and message."""
-    message = " ".join(str(error).split())
-    return f"{type(error).__name__}: {message}" if message else type(error).__name__
-
-
 async def keep_session_state(connection: asyncpg.Connection) -> None:
     """The pool's reset: none, since the service leaves no session state (docs/decisions.md)."""
-    return None
 
 
 def server_settings(settings: Settings) -> dict[str, str]:
@@ -177,23 +160,19 @@ async def create_pool(settings: Settings) -> asyncpg.Pool:
     )
 
 
-async def close_pool(pool: asyncpg.Pool, *, grace_period: float) -> None:
-    """Close the pool once its connections are released, or terminate it after the grace period."""
-    try:
-        async with asyncio.timeout(grace_period):
-            await pool.close()
-    except TimeoutError:
-        logger.warning("pool still busy after %s s: terminating its connections", grace_period)
-        pool.terminate()
-
-
 @asynccontextmanager
 async def open_database(settings: Settings) -> AsyncIterator[Database]:
-    """Open the pool for the lifetime of the block and close it afterwards."""
+    """Open the pool for the block; then close it, or terminate it after DB_POOL_CLOSE_TIMEOUT."""
     pool = await create_pool(settings)
     try:
         yield Database(
             pool, acquire_timeout=settings.db_acquire_timeout, address=settings.database_address
         )
     finally:
-        await close_pool(pool, grace_period=settings.db_pool_close_timeout)
+        grace_period = settings.db_pool_close_timeout
+        try:
+            async with asyncio.timeout(grace_period):
+                await pool.close()
+        except TimeoutError:
+            logger.warning("pool still busy after %s s: terminating its connections", grace_period)
+            pool.terminate()
