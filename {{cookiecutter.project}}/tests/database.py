@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import sys
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     data = throwaway_data_folder()
     # Cleanups run last registered first: the watchdog is dismissed once all is done.
-    config.add_cleanup(watch(data=str(data), folder=str(data.parent)).dismiss)
+    config.add_cleanup(watch(data=str(data), folder=str(data.parent)))
     config.add_cleanup(lambda: shutil.rmtree(data.parent, ignore_errors=True))
     try:
         server = start(data, delete_on_exit=True, major=POSTGRES_MAJOR)
@@ -72,7 +72,7 @@ def use_a_database_of_our_own(config: pytest.Config, url: str) -> str:
             returncode=1,
         )
     name = f"test_run_{uuid.uuid4().hex}"
-    config.add_cleanup(watch(database_url=url, database=name).dismiss)
+    config.add_cleanup(watch(database_url=url, database=name))
     try:
         asyncio.run(administer(url, f'CREATE DATABASE "{name}"'))
     except asyncpg.InsufficientPrivilegeError:
@@ -118,22 +118,8 @@ async def drop_database(url: str, name: str) -> None:
     await administer(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@dataclass(frozen=True)
-class Watchdog:
-    """A process that undoes what the run set up if the run dies first (SIGKILL, a crash)."""
-
-    process: subprocess.Popen[str]
-
-    def dismiss(self) -> None:
-        """Tell the watchdog that the run cleaned up; it exits without doing anything."""
-        if self.process.stdin is not None:
-            self.process.stdin.write(DISMISSED)
-            self.process.stdin.close()
-        self.process.wait()
-
-
-def watch(**undo: str) -> Watchdog:
-    """Start a watchdog: a run that dies closes its stdin undismissed, and it undoes `undo`."""
+def watch(**undo: str) -> Callable[[], None]:
+    """Start a watchdog that undoes `undo` if the run dies first (SIGKILL, a crash)."""
     process = subprocess.Popen(  # noqa: S603 (this Python, running this module)
         [sys.executable, "-m", "tests.database", json.dumps(undo)],
         stdin=subprocess.PIPE,
@@ -141,7 +127,12 @@ def watch(**undo: str) -> Watchdog:
         start_new_session=True,  # a Ctrl-C for the run does not reach it
         text=True,
     )
-    return Watchdog(process)
+
+    def dismiss() -> None:
+        """The run cleaned up: the watchdog exits without doing anything."""
+        process.communicate(DISMISSED)
+
+    return dismiss
 
 
 def undo(what: dict[str, Any]) -> None:

@@ -9,16 +9,12 @@ from prometheus_client.samples import Sample
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
 
 
-def samples(text: str) -> list[Sample]:
-    """Every sample in a scrape."""
-    return [sample for family in text_string_to_metric_families(text) for sample in family.samples]
-
-
 def samples_of(response: httpx2.Response) -> list[Sample]:
     """Every sample of an answer of /metrics, checked for its status and format."""
     assert response.status_code == 200
     assert response.headers["content-type"] == PROMETHEUS_TEXT
-    return samples(response.text)
+    families = text_string_to_metric_families(response.text)
+    return [sample for family in families for sample in family.samples]
 
 
 def value(scraped: list[Sample], name: str, **labels: str) -> float:

@@ -33,10 +33,8 @@ def test_only_an_error_that_means_the_database_cannot_serve_now_is_unavailable(
 ) -> None:
     # A pool that lends and takes back connections without fault.
     database = Database(AsyncMock(), acquire_timeout=1.0, address="db.example:5432")
-
     with pytest.raises(raised):
         asyncio.run(fail_inside_a_borrowed_connection(database, error))
-
     assert database.unavailable_count == unavailable
 
 

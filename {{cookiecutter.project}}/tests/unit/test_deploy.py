@@ -69,15 +69,12 @@ def test_the_grace_period_outlasts_the_pause_and_the_servers_own_shutdown(pod: A
     settings = service_settings(pod)
     pause = containers(pod)["service"]["lifecycle"]["preStop"]["sleep"]["seconds"]
     shutdown = settings.db_command_timeout + settings.db_pool_close_timeout + SHUTDOWN_SLACK_SECONDS
-
     assert pod["terminationGracePeriodSeconds"] > pause + shutdown
 
 
 def test_the_probes_ask_the_health_routes_on_the_served_port(pod: Any) -> None:
     paths = {"liveness": "/health", "startup": "/health", "readiness": "/ready"}
-
     asked = {probe: containers(pod)["service"][f"{probe}Probe"]["httpGet"] for probe in paths}
-
     assert asked == {probe: {"path": path, "port": "http"} for probe, path in paths.items()}
     assert set(paths.values()) <= create_app(UNIT_SETTINGS).openapi()["paths"].keys()
     assert ports(pod)["http"] == Settings.model_fields["port"].default
@@ -109,7 +106,6 @@ def test_every_container_runs_as_the_images_user_on_a_read_only_root(pod: Any) -
 
 def test_metrics_are_served_on_a_port_of_their_own(pod: Any) -> None:
     settings = service_settings(pod)
-
     assert ports(pod) == {"http": settings.port, "metrics": settings.metrics_port}
 {%- else %}
 

@@ -15,13 +15,11 @@ from .service import UNIT_SETTINGS
 
 def test_health_answers_without_a_database(client: TestClient) -> None:
     response = client.get("/health")
-
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
 
 
 def test_ready_when_the_database_answers(client: TestClient) -> None:
     response = client.get("/ready")
-
     assert (response.status_code, response.json()) == (200, {"status": "ready"})
 
 
@@ -50,6 +48,5 @@ def test_while_the_database_is_unavailable_the_routes_that_need_it_answer_503(pa
 @pytest.mark.parametrize("path", ["/ready", "/tasks"])
 def test_the_app_without_its_lifespan_says_how_to_start_it(path: str) -> None:
     response = TestClient(create_app(UNIT_SETTINGS)).get(path)  # no `with`: no lifespan
-
     assert response.status_code == 500
     assert "with TestClient(app) as client:" in response.json()["detail"]

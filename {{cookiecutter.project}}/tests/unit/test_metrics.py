@@ -49,24 +49,22 @@ def test_requests_are_counted_and_timed_by_method_route_template_and_status(
     assert value(scraped, f"{DURATION}_sum", **read) > 0
 
 
-def test_unknown_paths_and_methods_are_one_label_each(client: TestClient) -> None:
+def test_unknown_paths_and_methods_are_one_label_each_and_early_answers_keep_their_route(
+    client: TestClient,
+) -> None:
     for number in range(50):
         client.get(f"/scan/{number}")
         client.request(f"METHOD{number}", "/tasks")
-
-    counted = requests_counted(scrape(client))
-
-    assert counted == {("GET", "unmatched", "404"): 50, ("OTHER", "/tasks", "405"): 50}
-
-
-def test_answers_given_before_routing_are_counted_under_their_route(client: TestClient) -> None:
     too_large = {"content-length": str(UNIT_SETTINGS.max_request_body_bytes + 1)}
-    client.post("/tasks", content=b"{}", headers=too_large)
+    client.post("/tasks", content=b"{}", headers=too_large)  # answered before routing
     client.get("/openapi.json")
 
-    counted = requests_counted(scrape(client))
-
-    assert counted == {("POST", "/tasks", "413"): 1, ("GET", "/openapi.json", "200"): 1}
+    assert requests_counted(scrape(client)) == {
+        ("GET", "unmatched", "404"): 50,
+        ("OTHER", "/tasks", "405"): 50,
+        ("POST", "/tasks", "413"): 1,
+        ("GET", "/openapi.json", "200"): 1,
+    }
 
 
 def test_log_lines_that_could_not_be_written_are_counted(app: FastAPI, capsys: Capture) -> None:
@@ -93,7 +91,6 @@ def test_the_pool_the_database_outages_and_the_process_are_shown(client: TestCli
 
 def test_openmetrics_is_served_to_a_scraper_that_asks_for_it(client: TestClient) -> None:
     response = client.get("/metrics", headers={"Accept": "application/openmetrics-text"})
-
     assert response.headers["content-type"].startswith("application/openmetrics-text")
     assert response.text.endswith("# EOF\n")
 
@@ -103,7 +100,6 @@ def test_each_app_counts_only_its_own_requests() -> None:
         busy.get("/health")
     with TestClient(app_with()) as idle:
         counted = requests_counted(scrape(idle))
-
     assert counted == {}
 
 

@@ -70,9 +70,7 @@ def test_a_sane_request_id_is_kept_and_any_other_replaced_by_a_new_one(
     app: FastAPI, capsys: Capture, sent: str | None, kept: bool
 ) -> None:
     headers = {} if sent is None else {"X-Request-ID": sent}
-
     response, log = logged(app, capsys, "GET", "/tasks/1", headers=headers)
-
     echoed = response.headers["x-request-id"]
     assert echoed == sent if kept else GENERATED_ID.fullmatch(echoed)
     assert [line["request_id"] for line in log.requests()] == [echoed]
@@ -97,7 +95,6 @@ def test_a_method_of_the_clients_choosing_is_logged_cut_short(
     app: FastAPI, capsys: Capture
 ) -> None:
     _, log = logged(app, capsys, "A" * 100_000, "/tasks")
-
     (line,) = log.requests()
     assert line["status"] == 405
     assert line["method"].startswith("AAAA")
@@ -141,6 +138,5 @@ def test_an_unexpected_error_is_a_500_without_internals_and_one_line_with_them(
 
 def test_no_request_lines_when_switched_off(capsys: Capture) -> None:
     response, log = logged(app_with(log_requests=False), capsys, "GET", "/health")
-
     assert GENERATED_ID.fullmatch(response.headers["x-request-id"])
     assert log.requests() == []

@@ -77,10 +77,8 @@ def test_a_worker_stops_itself_once_its_main_process_is_gone(
 def test_a_bad_setting_stops_the_start_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/tasks")
     monkeypatch.setenv("DB_POOL_MAX_SIZE", "many")
-
     with pytest.raises(SystemExit) as stopped:
         serve.main([])
-
     assert str(stopped.value.code).startswith("error: invalid settings: DB_POOL_MAX_SIZE: ")
 
 

@@ -47,7 +47,6 @@ def test_settings_read_the_environment(
     monkeypatch: pytest.MonkeyPatch, environment: dict[str, str | None], expected: dict[str, Any]
 ) -> None:
     settings = settings_from(monkeypatch, environment)
-
     assert {name: getattr(settings, name) for name in expected} == expected
     assert "secret" not in repr(settings)
 
@@ -78,7 +77,6 @@ def test_a_value_the_service_cannot_use_is_refused_without_showing_a_password(
 ) -> None:
     with pytest.raises(ValidationError) as refused:
         settings_from(monkeypatch, environment)
-
     assert refusal in str(refused.value)
     assert "marker" not in str(refused.value)
 
@@ -99,5 +97,4 @@ def test_messages_name_the_database_by_its_address(url: str, address: str) -> No
 
 def test_the_password_is_known_in_every_form_it_may_be_printed_in() -> None:
     settings = settings_for_tests(database_url="postgresql://app:s%2Fcret@db/tasks")
-
     assert settings.database_password_forms == {"s%2Fcret", "s/cret"}

@@ -51,9 +51,7 @@ def test_create_returns_the_stored_task_with_its_id(
 
 def test_read_only_fields_are_accepted_and_ignored(client: TestClient) -> None:
     first = create_task(client, title="first")
-
     second = create_task(client, title="second", id=first["id"], created_at="1999-01-01T00:00:00Z")
-
     assert second["id"] != first["id"]
     assert second["created_at"] != "1999-01-01T00:00:00Z"
 
@@ -80,7 +78,6 @@ def test_a_missing_or_blank_title_is_a_bad_request_that_lists_every_problem(
     missing = problem(client.post("/tasks", json={"completed": "yes", "colour": "red"}), 400)
     others = {f"key{number}": "v" for number in range(50)}
     blank = problem(client.post("/tasks", json={"title": " ", **others}), 400)
-
     assert sorted(locations(missing)) == [["body", k] for k in ("colour", "completed", "title")]
     assert blank["errors"][0]["location"] == ["body", "title"]
 
@@ -135,15 +132,12 @@ def test_bodies_that_are_not_json_text_are_unprocessable_alike(
     client: TestClient, content: bytes
 ) -> None:
     response = client.post("/tasks", content=content, headers={"content-type": "application/json"})
-
     assert problem(response, 422)["errors"]
 
 
 def test_an_error_echoes_at_most_a_short_prefix_and_a_few_problems(client: TestClient) -> None:
     hostile = {f"{'k' * 1000}{number}": "v" for number in range(50)}  # under the 64 KiB limit
-
     body = problem(client.post("/tasks", json={"title": "ok", **hostile}), 422)
-
     assert len(body["errors"]) == MAX_REPORTED_PROBLEMS
     assert body["detail"].endswith(f"see errors (the first 10 of {len(hostile)})")
     assert len(str(body)) < 2_000
@@ -152,7 +146,6 @@ def test_an_error_echoes_at_most_a_short_prefix_and_a_few_problems(client: TestC
 @pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
 def test_an_unknown_task_is_not_found(client: TestClient, method: str) -> None:
     response = client.request(method, "/tasks/12345", json={"completed": True})
-
     assert problem(response, 404)["detail"] == "task 12345 not found"
 
 
@@ -165,9 +158,7 @@ def test_ids_that_are_not_plain_positive_bigints_are_unprocessable(
     client: TestClient, method: str, task_id: str
 ) -> None:
     create_task(client, title="task 1")  # so that /tasks/01 and friends would have a task to name
-
     response = client.request(method, f"/tasks/{task_id}", json={"completed": True})
-
     assert locations(problem(response, 422)) == [["path", "task_id"]]
 
 
@@ -189,7 +180,6 @@ def test_a_method_the_path_does_not_serve_lists_every_one_it_does(
     client: TestClient, method: str, path: str, allowed: str
 ) -> None:
     response = client.request(method, path)
-
     problem(response, 405)
     assert response.headers["allow"] == allowed
 
@@ -201,9 +191,7 @@ def test_a_method_the_path_does_not_serve_lists_every_one_it_does(
 )
 def test_list_pages_in_id_order(client: TestClient, params: dict[str, int], page: slice) -> None:
     tasks = [create_task(client, title=f"task {number}") for number in range(5)]
-
     response = client.get("/tasks", params=params)
-
     assert (response.status_code, response.json()) == (200, tasks[page])
 
 
@@ -258,8 +246,6 @@ def test_a_refused_patch_changes_nothing(
     client: TestClient, body: dict[str, Any], status: int, location: list[str]
 ) -> None:
     task = create_task(client, title="Unchanged")
-
     response = client.patch(f"/tasks/{task['id']}", json=body)
-
     assert location in locations(problem(response, status))
     assert client.get(f"/tasks/{task['id']}").json() == task
