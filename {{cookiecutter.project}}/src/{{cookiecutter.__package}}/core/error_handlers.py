@@ -24,18 +24,6 @@ UNREADABLE_BODIES: dict[type[BaseException], str] = {
 }
 
 
-def input_problems(errors: Sequence[Any]) -> list[InputProblem]:
-    """The first errors pydantic found, each with its location cut to a short, safe form."""
-    return [
-        InputProblem(
-            location=[key if isinstance(key, int) else echoed(str(key)) for key in error["loc"]],
-            message=error["msg"],
-            type=error["type"],
-        )
-        for error in errors[:MAX_REPORTED_PROBLEMS]
-    ]
-
-
 @dataclass(frozen=True)
 class BadRequestRule:
     """Validation errors a resource answers with 400 rather than 422, and what the 400 says.
@@ -63,43 +51,34 @@ def validation_handler(rules: Sequence[BadRequestRule]) -> ExceptionHandler:
             return next((rule for rule in own if rule.applies(error)), None)
 
         errors = sorted(error.errors(), key=lambda problem: rule_for(problem) is None)
-        if errors and (rule := rule_for(errors[0])):
-            return problem_response(
-                status.HTTP_400_BAD_REQUEST,
-                f"{rule.detail}: {see_errors(errors)}",
-                errors=input_problems(errors),
-            )
+        rule = rule_for(errors[0]) if errors else None
+        status_code, detail = (400, rule.detail) if rule else (422, "the request is not valid")
+        shown = f" (the first {MAX_REPORTED_PROBLEMS} of {len(errors)})"
         return problem_response(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"the request is not valid: {see_errors(errors)}",
-            errors=input_problems(errors),
+            status_code,
+            f"{detail}: see errors{shown if len(errors) > MAX_REPORTED_PROBLEMS else ''}",
+            errors=[
+                InputProblem(
+                    location=[k if isinstance(k, int) else echoed(str(k)) for k in e["loc"]],
+                    message=e["msg"],
+                    type=e["type"],
+                )
+                for e in errors[:MAX_REPORTED_PROBLEMS]
+            ],
         )
 
     return invalid_request
 
 
-def see_errors(errors: Sequence[Any]) -> str:
-    """Point to the errors list, saying how many were left out of it."""
-    if len(errors) <= MAX_REPORTED_PROBLEMS:
-        return "see errors"
-    return f"see errors (the first {MAX_REPORTED_PROBLEMS} of {len(errors)})"
-
-
-def allowed_methods(request: Request) -> str:
-    """Every method served at the request's path; Starlette's names only the first route's."""
-    methods: set[str] = set()
-    for route in matching_routes(request.scope):
-        methods |= route.methods or set()
-    return ", ".join(sorted(methods))
-
-
 async def http_error(request: Request, error: HTTPException) -> Response:
     """Answer a routing or HTTP error (404, 405, 413, ...) as a problem."""
     if error.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        methods = [route.methods or set() for route in matching_routes(request.scope)]
         return problem_response(
             error.status_code,
             f"{echoed(request.method)} is not allowed here",
-            headers={"Allow": allowed_methods(request)},
+            # Every method served at the path: Starlette's Allow names only the first route's.
+            headers={"Allow": ", ".join(sorted(set().union(*methods)))},
         )
     cause = error.__cause__
     if cause is not None and (reason := UNREADABLE_BODIES.get(type(cause))):

@@ -133,14 +133,9 @@ async def pending_migrations(
 
 async def migrate() -> list[Migration]:
     """Apply the pending migrations to the database the settings name."""
-    settings = get_settings()
-    connection = await asyncpg.connect(
-        settings.database_url.get_secret_value(), timeout=settings.db_connect_timeout
-    )
-    try:
-        return await apply_migrations(connection)
-    finally:
-        await connection.close()
+    from .serve import prepare_database  # serve imports this module
+
+    return await prepare_database(get_settings(), migrate=True)
 
 
 def report(applied: list[Migration]) -> None:

@@ -1,7 +1,4 @@
-"""The start command: check the settings, the database and the port{% if cookiecutter.include_metrics %}s{% endif %}, then serve with Granian.
-
-A bad setting, an unreachable database or a taken port stops it before it serves, in one line.
-"""
+"""The start command: check the settings, the database and the port{% if cookiecutter.include_metrics %}s{% endif %} (else one line), then serve."""
 
 from __future__ import annotations
 
@@ -71,9 +68,9 @@ def check_output() -> None:
 
 
 def read_settings() -> Settings:
-    """The settings from the environment and `.env`; a StartupError naming each bad one otherwise.
+    """The settings from the environment and `.env` (a regular UTF-8 file: a FIFO would block).
 
-    A `.env` that is not a regular file (a FIFO would block for good) or not UTF-8 is refused.
+    Otherwise a StartupError naming each bad setting.
     """
     env_file = Settings.model_config.get("env_file")
     dotenv = Path(env_file) if isinstance(env_file, str) else None
@@ -97,10 +94,7 @@ def read_settings() -> Settings:
 
 
 async def prepare_database(settings: Settings, *, migrate: bool) -> list[Migration]:
-    """Connect to the database and, if `migrate`, apply the pending migrations; return them.
-
-    It asks for the pool's session settings, so a pooler that refuses them fails the start here.
-    """
+    """Connect with the pool's session settings (a pooler may refuse them) and maybe migrate."""
     address = settings.database_address
     try:
         connection = await asyncpg.connect(
@@ -130,33 +124,30 @@ def reason(error: BaseException, settings: Settings) -> str:
 
 
 def check_ports(settings: Settings) -> None:
+    """Fail with a StartupError saying why nothing could listen on a port; Granian does not."""
 {%- if cookiecutter.include_metrics %}
-    """Fail with a StartupError if the service could not listen on PORT or METRICS_PORT."""
-    check_port(settings.host, settings.port, "PORT")
-    if settings.metrics_port is not None:
-        check_port(settings.host, settings.metrics_port, "METRICS_PORT")
+    ports = {"PORT": settings.port, "METRICS_PORT": settings.metrics_port}
 {%- else %}
-    """Fail with a StartupError if the service could not listen on PORT."""
-    check_port(settings.host, settings.port, "PORT")
+    ports = {"PORT": settings.port}
 {%- endif %}
-
-
-def check_port(host: str, port: int, setting: str) -> None:
-    """Fail with a StartupError saying why nothing could listen on host:port; Granian does not."""
-    where = f"{host}:{port}"
-    try:
-        family, kind, protocol, _, address = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )[0]
-        with socket.socket(family, kind, protocol) as probe:
-            # As Granian's: a previous run's connections in TIME_WAIT do not hold the port.
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            probe.bind(address)
-    except OSError as error:
-        known = BIND_PROBLEMS.get(error.errno or 0)
-        problem = known.format(port=setting) if known else error.strerror or str(error)
-        msg = f"cannot listen on {where}: {problem}"
-        raise StartupError(msg) from None
+    for setting, port in ports.items():
+{%- if cookiecutter.include_metrics %}
+        if port is None:
+            continue
+{%- endif %}
+        try:
+            family, kind, protocol, _, address = socket.getaddrinfo(
+                settings.host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+            )[0]
+            with socket.socket(family, kind, protocol) as probe:
+                # As Granian's: a previous run's connections in TIME_WAIT do not hold the port.
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                probe.bind(address)
+        except OSError as error:
+            known = BIND_PROBLEMS.get(error.errno or 0)
+            problem = known.format(port=setting) if known else error.strerror or str(error)
+            msg = f"cannot listen on {settings.host}:{port}: {problem}"
+            raise StartupError(msg) from None
 
 
 def worker_app() -> ASGIApp:
