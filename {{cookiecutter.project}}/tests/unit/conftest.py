@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from .fakes import InMemoryTaskRepository
-from .service import app_with_fakes
+from .service import app_with
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def repository() -> InMemoryTaskRepository:
 
 @pytest.fixture
 def app(repository: InMemoryTaskRepository) -> FastAPI:
-    return app_with_fakes(repository)
+    return app_with(repository)
 
 
 @pytest.fixture

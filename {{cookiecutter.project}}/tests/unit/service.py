@@ -7,7 +7,6 @@ from typing import Any
 from fastapi import FastAPI
 
 from {{ cookiecutter.__package }}.app import create_app
-from {{ cookiecutter.__package }}.settings import Settings
 from {{ cookiecutter.__package }}.tasks.repository import get_task_repository
 
 from ..settings import settings_for_tests
@@ -19,15 +18,9 @@ UNIT_SETTINGS = settings_for_tests(
 )
 
 
-def app_with_fakes(
-    repository: InMemoryTaskRepository, settings: Settings = UNIT_SETTINGS
-) -> FastAPI:
-    """The app with its lifespan on a fake database and its repository replaced."""
-    app = create_app(settings, database=open_fake_database)
-    app.dependency_overrides[get_task_repository] = lambda: repository
+def app_with(repository: InMemoryTaskRepository | None = None, **changes: Any) -> FastAPI:
+    """The app on a fake database, with this repository (else an empty one) and these settings."""
+    app = create_app(UNIT_SETTINGS.model_copy(update=changes), database=open_fake_database)
+    tasks = repository or InMemoryTaskRepository()
+    app.dependency_overrides[get_task_repository] = lambda: tasks
     return app
-
-
-def app_with(**changes: Any) -> FastAPI:
-    """The app with fakes, an empty repository and these settings changed."""
-    return app_with_fakes(InMemoryTaskRepository(), UNIT_SETTINGS.model_copy(update=changes))

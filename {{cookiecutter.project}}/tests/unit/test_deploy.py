@@ -57,7 +57,6 @@ def ports(pod: Any) -> dict[str, int]:
 def test_kustomize_applies_every_manifest_and_sets_the_image_by_digest(pod: Any) -> None:
     kustomization = load("kustomization.yaml")
     [image] = kustomization["images"]
-
     manifests = {path.name for path in (PROJECT / "deploy").glob("*.yaml")}
     assert sorted(kustomization["resources"]) == sorted(manifests - {"kustomization.yaml"})
     assert {each["image"] for each in containers(pod).values()} == {image["name"]}
@@ -83,7 +82,6 @@ def test_the_probes_ask_the_health_routes_on_the_served_port(pod: Any) -> None:
 def test_the_migrations_run_once_before_the_service(pod: Any) -> None:
     [migrate] = pod["initContainers"]
     service = containers(pod)["service"]
-
     assert migrate["command"] == ["python", "-m", "{{ cookiecutter.__package }}", "migrate"]
     assert environment(service)["RUN_MIGRATIONS"]["value"] == "false"
     for each in (migrate, service):
@@ -112,7 +110,6 @@ def test_metrics_are_served_on_a_port_of_their_own(pod: Any) -> None:
 
 def test_each_pod_serves_the_api_alone_from_one_worker(pod: Any) -> None:
     settings = service_settings(pod)
-
     assert ports(pod) == {"http": settings.port}
 {%- endif %}
     assert settings.workers == 1
@@ -158,6 +155,5 @@ def test_the_docs_state_the_kubernetes_version_lint_validates_against() -> None:
     validated = re.search(r'^KUBERNETES_VERSION = "(\d+\.\d+)\.0"$', read("noxfile.py"), re.M)
     docs = ("README.md", "docs/deployment.md")
     stated = {name: re.findall(r"Kubernetes (\d+\.\d+)", read(name)) for name in docs}
-
     assert validated is not None
     assert stated == {name: [validated[1]] for name in docs}

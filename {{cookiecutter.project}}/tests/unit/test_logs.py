@@ -52,7 +52,6 @@ def test_lines_below_the_log_level_are_not_written(capsys: Capture) -> None:
         structlog.get_logger().info("quiet")
         structlog.get_logger().warning("loud")
         events = log.events()
-
     assert [event["event"] for event in events] == ["loud"]
 
 

@@ -73,7 +73,6 @@ def test_log_lines_that_could_not_be_written_are_counted(app: FastAPI, capsys: C
         client.get("/tasks/1")  # its line is lost
         log.writer.stream = sys.stdout.buffer
         scraped = scrape(client)
-
     assert value(scraped, "log_lines_lost_total") == 1
 
 

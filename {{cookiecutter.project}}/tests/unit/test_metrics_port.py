@@ -30,10 +30,8 @@ def scrape(port: int) -> list[Sample]:
 def test_the_registry_is_served_on_the_port_until_the_block_ends() -> None:
     registry = CollectorRegistry()
     Counter("scrapes_seen", "A counter only this registry has.", registry=registry).inc()
-
     with serving_metrics(registry, "127.0.0.1", 0) as port:
         scraped = scrape(port)
-
     assert value(scraped, "scrapes_seen_total") == 1
     with pytest.raises(httpx2.ConnectError):
         scrape(port)

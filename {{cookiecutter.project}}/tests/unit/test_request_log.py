@@ -82,9 +82,7 @@ def test_every_request_gets_a_different_id(client: TestClient) -> None:
 
 def test_answers_given_before_routing_carry_the_id_and_are_logged(capsys: Capture) -> None:
     app = app_with(max_request_body_bytes=10)
-
     response, log = logged(app, capsys, "POST", "/tasks", json={"title": "far more than ten"})
-
     assert response.status_code == 413
     assert GENERATED_ID.fullmatch(response.headers["x-request-id"])
     # Refused before any route ran, and logged under the route it was meant for.

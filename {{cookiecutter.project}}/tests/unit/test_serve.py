@@ -50,10 +50,8 @@ def test_a_pooler_refusing_the_pools_settings_stops_the_start_in_one_line(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(asyncpg, "connect", refuse_session_settings)
-
     with pytest.raises(serve.StartupError) as refused:
         asyncio.run(serve.prepare_database(UNIT_SETTINGS, migrate=True))
-
     assert str(refused.value) == (
         f"cannot connect to the database at {UNIT_SETTINGS.database_address}: "
         "unsupported startup parameter: statement_timeout"
@@ -68,9 +66,7 @@ def test_a_worker_stops_itself_once_its_main_process_is_gone(
     monkeypatch.setattr(os, "getppid", lambda: next(parents))
     monkeypatch.setattr(os, "kill", lambda pid, number: signals.append((pid, number)))
     monkeypatch.setattr(serve, "ORPHAN_CHECK_SECONDS", 0)
-
     serve.stop_when_orphaned(100)
-
     assert signals == [(os.getpid(), signal.SIGTERM)]
 
 
@@ -87,6 +83,5 @@ def test_a_busy_port_stops_the_start_in_one_line() -> None:
         other.bind(("127.0.0.1", 0))
         other.listen()
         host, port = other.getsockname()
-
         with pytest.raises(serve.StartupError, match="the address is already in use"):
             serve.check_ports(UNIT_SETTINGS.model_copy(update={"host": host, "port": port}))
