@@ -1,7 +1,4 @@
-"""The ASGI app, built from the settings in the environment; each worker imports it.
-
-Logging is configured here, per worker, before the app that logs is built.
-"""
+"""The ASGI app each worker imports: logging set up, then the app built, from the settings."""
 
 from .app import create_app
 from .core.logs import configure_logging

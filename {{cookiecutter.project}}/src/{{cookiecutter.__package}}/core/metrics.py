@@ -73,15 +73,12 @@ class DatabaseCollector(Collector):
     def collect(self) -> Iterable[Metric]:
         """The pool gauges and the unavailable counter, as they are now."""
         sizes = self.database.pool_sizes()
-        yield GaugeMetricFamily(
-            "db_pool_connections", "Connections the pool holds open.", value=sizes.open
-        )
-        yield GaugeMetricFamily(
-            "db_pool_idle_connections", "Open connections no request is using.", value=sizes.idle
-        )
-        yield GaugeMetricFamily(
-            "db_pool_max_connections", "Most connections the pool opens.", value=sizes.max
-        )
+        for name, text, value in [
+            ("db_pool_connections", "Connections the pool holds open.", sizes.open),
+            ("db_pool_idle_connections", "Open connections no request is using.", sizes.idle),
+            ("db_pool_max_connections", "Most connections the pool opens.", sizes.max),
+        ]:
+            yield GaugeMetricFamily(name, text, value=value)
         yield CounterMetricFamily(
             "db_unavailable",
             "Requests that found the database unavailable.",
