@@ -1,20 +1,16 @@
-"""Fixtures for the image tests: the image `nox -s image` built, and a database for it.
-
-The database is DATABASE_URL's server or a throwaway local one, as for the integration
-tests (tests/database.py).
-"""
+"""Fixtures for the image tests: the image `nox -s image` built, and a database for it."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import AbstractContextManager
+from functools import partial
 
 import pytest
 
 from ..database import pytest_configure as configure_the_database
 from ..database import pytest_report_header as pytest_report_header
-from .container import Container, Start, container_of, database_for_a_container
+from .container import Container, Start, container_of
 
 # Set by `nox -s image`, which builds the image first.
 BUILT_BY_NOX = ("IMAGE", "CONTAINER_ENGINE")
@@ -32,28 +28,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def engine() -> str:
-    """The container engine that built the image: docker or podman."""
-    return os.environ["CONTAINER_ENGINE"]
-
-
-@pytest.fixture(scope="session")
 def image() -> str:
-    """The id of the image under test."""
     return os.environ["IMAGE"]
 
 
 @pytest.fixture(scope="session")
-def start(engine: str, image: str) -> Start:
+def start(image: str) -> Start:
     """Start a container of the image against the test database, with these settings too."""
-    database_url, options = database_for_a_container(os.environ["DATABASE_URL"])
-
-    def started(**settings: str) -> AbstractContextManager[Container]:
-        return container_of(
-            engine, image, env={"DATABASE_URL": database_url, **settings}, options=options
-        )
-
-    return started
+    return partial(container_of, os.environ["CONTAINER_ENGINE"], image, os.environ["DATABASE_URL"])
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,4 @@
-"""Run the image under test in a container, and look at it from outside.
-
-The container shares the host's network, as the image runs next to its database here: it
-listens on a free port of its own, given by PORT, never the image's default, and reaches
-DATABASE_URL's server as this machine does; a server on a Unix socket alone (the
-throwaway local one) is reached through its socket, mounted into the container.
-"""
+"""Run the image under test in a container on the host's network, and look at it from outside."""
 
 from __future__ import annotations
 
@@ -12,8 +6,8 @@ import json
 import subprocess
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,7 +41,6 @@ class Container:
 
     @property
     def url(self) -> str:
-        """The service's base URL, from outside the container."""
         return f"http://127.0.0.1:{self.port}"
 
     def engine_command(self, *args: str) -> subprocess.CompletedProcess[str]:
@@ -67,43 +60,35 @@ class Container:
         return state
 
     def logs(self) -> str:
-        """Everything the container printed, both streams."""
         found = self.engine_command("logs", self.name)
         return found.stdout + found.stderr
 
     def exec(self, *command: str) -> subprocess.CompletedProcess[str]:
-        """Run a command inside the running container, as the image's user."""
         return self.engine_command("exec", self.name, *command)
 
     def wait_until_serving(self) -> None:
         """Return once /health answers; ContainerExitedError if the container stops first."""
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while time.monotonic() < deadline:
-            if not self.state()["Running"]:
-                raise ContainerExitedError(self.exit_report())
-            try:
+            if not (state := self.state())["Running"]:
+                last_words = " / ".join(self.logs().strip().splitlines()[-5:])
+                raise ContainerExitedError(f"exit status {state['ExitCode']}: {last_words}")
+            with suppress(httpx2.TransportError):
                 if httpx2.get(f"{self.url}/health", timeout=2).status_code == httpx2.codes.OK:
                     return
-            except httpx2.TransportError:
-                pass
             time.sleep(0.2)
         msg = f"/health did not answer within {STARTUP_TIMEOUT} s: {self.logs()[-2000:]}"
         raise TimeoutError(msg)
 
-    def wait_until_exited(self, timeout: float = STARTUP_TIMEOUT) -> dict[str, Any]:
+    def wait_until_exited(self) -> dict[str, Any]:
         """The container's state once it has stopped by itself."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + STARTUP_TIMEOUT
         while (state := self.state())["Running"]:
             if time.monotonic() > deadline:
-                msg = f"the container still runs after {timeout} s: {self.logs()[-2000:]}"
+                msg = f"the container still runs after {STARTUP_TIMEOUT} s: {self.logs()[-2000:]}"
                 raise TimeoutError(msg)
             time.sleep(0.2)
         return state
-
-    def exit_report(self) -> str:
-        """How the container ended, and the end of what it printed."""
-        output = self.logs().strip().splitlines()
-        return f"exit status {self.state()['ExitCode']}: {' / '.join(output[-5:])}"
 
 
 # Starts a container of the image under test with these settings (the `start` fixture).
@@ -111,19 +96,16 @@ Start = Callable[..., AbstractContextManager[Container]]
 
 
 @contextmanager
-def container_of(
-    engine: str, image: str, *, env: dict[str, str], options: Sequence[str] = ()
-) -> Iterator[Container]:
-    """A container of the image, run as production runs it, removed when the block ends.
+def container_of(engine: str, image: str, database_url: str, **env: str) -> Iterator[Container]:
+    """A container run as production runs it (read-only but /tmp, no privileges), then removed.
 
-    Read-only root filesystem and a writable /tmp alone (as deploy/ runs it), no
-    capabilities, no privilege escalation; `options` adds engine options.
+    It listens on a free port given by PORT, never the image's default, and reaches the database.
     """
-    port = free_port()
-    while port == DEFAULT_PORT:
-        port = free_port()
+    while (port := free_port()) == DEFAULT_PORT:
+        pass
     container = Container(engine, f"image-test-{uuid.uuid4().hex[:12]}", port)
-    settings = [f"--env={name}={value}" for name, value in {**env, "PORT": str(port)}.items()]
+    inside, options = database_for_a_container(database_url)
+    env = {"DATABASE_URL": inside, **env, "PORT": str(port)}
     try:
         started = container.engine_command(
             "run",
@@ -134,7 +116,7 @@ def container_of(
             "--tmpfs=/tmp",
             "--cap-drop=ALL",
             "--security-opt=no-new-privileges",
-            *settings,
+            *[f"--env={name}={value}" for name, value in env.items()],
             *options,
             image,
         )
@@ -148,7 +130,7 @@ def container_of(
 
 
 def database_for_a_container(database_url: str) -> tuple[str, list[str]]:
-    """DATABASE_URL as a container sees it, and the engine options that make it reachable."""
+    """DATABASE_URL as the container sees it: a server on a Unix socket alone gets it mounted."""
     parts = urlsplit(database_url)
     query = dict(parse_qsl(parts.query))
     folder = query.get("host", "")

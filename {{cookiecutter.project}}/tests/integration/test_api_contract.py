@@ -15,13 +15,11 @@ from {{ cookiecutter.__package }}.main import app
 from ..database import CONNECT_TIMEOUT
 from .app_client import migrated_and_empty
 
-# The app as it runs, on the test database (conftest.py); Schemathesis sends it requests
-# in-process, and starts its lifespan with the first one.
+# The app on the test database, called in-process; its first request starts its lifespan.
 schema = schemathesis.openapi.from_dict(app.openapi())
 schema.app = app
 
-# A quarter and a tenth of the profile's examples (25 and 10 by default, conftest.py), as a
-# sequence sends up to 10 requests; HYPOTHESIS_PROFILE=thorough searches twenty times longer.
+# A quarter and a tenth of the profile's examples (conftest.py): a sequence sends up to 10 requests.
 PROFILE_EXAMPLES = settings().max_examples
 REQUESTS = settings(max_examples=max(PROFILE_EXAMPLES // 4, 1))
 SEQUENCES = settings(max_examples=max(PROFILE_EXAMPLES // 10, 1), stateful_step_count=10)
