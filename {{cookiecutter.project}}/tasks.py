@@ -1,7 +1,4 @@
-"""Everyday developer commands; `invoke --list` shows them, `invoke --help <task>` explains one.
-
-DATABASE_URL (environment or `.env`), else an embedded PostgreSQL kept in `.pgdata/`.
-"""
+"""Everyday developer commands (`invoke --list`), on DATABASE_URL or an embedded PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,7 +7,6 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from types import FrameType
 
 import local_postgres
 from invoke.context import Context
@@ -27,7 +23,6 @@ class DatabaseSetting(BaseSettings):
     """DATABASE_URL, from where the service reads it: the environment, then `.env`."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
-
     database_url: str | None = None
 
 
@@ -48,14 +43,14 @@ def database_url() -> str:
 @task
 def db(c: Context, stop: bool = False) -> None:
     """Start the embedded PostgreSQL (data in .pgdata/) and print its URL; --stop stops it."""
-    if stop:
-        try:
-            stopped = local_postgres.stop(EMBEDDED_DATA)
-        except local_postgres.LocalPostgresError as error:
-            raise Exit(f"error: {error}") from None
-        print("embedded PostgreSQL stopped" if stopped else "embedded PostgreSQL is not running")
+    if not stop:
+        print(f"export DATABASE_URL='{embedded_database_url()}'")
         return
-    print(f"export DATABASE_URL='{embedded_database_url()}'")
+    try:
+        stopped = local_postgres.stop(EMBEDDED_DATA)
+    except local_postgres.LocalPostgresError as error:
+        raise Exit(f"error: {error}") from None
+    print("embedded PostgreSQL stopped" if stopped else "embedded PostgreSQL is not running")
 
 
 @task
@@ -67,26 +62,16 @@ def migrate(c: Context) -> None:
 @task
 def dev(c: Context, port: int = 8000) -> None:
     """Serve on 127.0.0.1 with /docs and readable logs, restarting on source changes."""
-    env = {
-        "DATABASE_URL": database_url(),
-        "PORT": str(port),
-        "SERVE_DOCS": "true",
-        "LOG_FORMAT": "console",
-    }
-    serve_alone([sys.executable, "-m", PACKAGE, "--reload"], env)
-
-
-def serve_alone(command: list[str], env: dict[str, str]) -> None:
-    """Run the server in its own process group; pass Ctrl-C and stop signals to it alone.
-
-    Granian's main process then stops its workers, instead of reporting them crashed.
-    """
+    env = {"PORT": str(port), "SERVE_DOCS": "true", "LOG_FORMAT": "console"}
+    # In a process group of its own, Granian's main process alone gets Ctrl-C and stops its
+    # workers, instead of reporting them crashed; SIGHUP would reload them (docs/decisions.md).
     server = subprocess.Popen(  # noqa: S603 (this Python, running the package)
-        command, env=os.environ | env, process_group=0
+        [sys.executable, "-m", PACKAGE, "--reload"],
+        env=os.environ | env | {"DATABASE_URL": database_url()},
+        process_group=0,
     )
 
-    def forward(signum: int, frame: FrameType | None) -> None:
-        # SIGHUP (the terminal closed) would make Granian reload its workers: stop it instead.
+    def forward(signum: int, _frame: object) -> None:
         server.send_signal(signal.SIGTERM if signum == signal.SIGHUP else signum)
 
     for each in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -105,8 +90,5 @@ def image(c: Context) -> None:
 
 @task
 def ci(c: Context) -> None:
-    """Run the nox sessions the CI workflow runs, in its order: a bare `nox`.{% if cookiecutter.include_image %}
-
-    CI's build job also runs `nox -s image`, which needs Docker or Podman: `invoke image`.
-    {% endif %}"""
+    """Run the sessions CI runs, in its order: a bare `nox`{% if cookiecutter.include_image %} (CI's image session: `invoke image`){% endif %}."""
     c.run("nox", pty=True)
