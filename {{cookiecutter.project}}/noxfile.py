@@ -1,10 +1,7 @@
 # /// script
 # dependencies = ["nox>=2025.5.1"]
 # ///
-"""Quality gates: a bare `nox` runs lint, unit, integration and coverage, then `verdict`.
-
-CI calls the same sessions (tools/parity.py checks it); options after `--` go to pytest.
-"""
+"""Quality gates: a bare `nox` runs lint, unit, integration, coverage and verdict; as CI does."""
 
 from __future__ import annotations
 
@@ -32,50 +29,35 @@ import nox
 
 nox.needs_version = ">=2025.5.1"
 nox.options.default_venv_backend = "uv"
-# `uv sync --locked` makes a reused environment exactly the lock's again.
-nox.options.reuse_venv = "yes"
+nox.options.reuse_venv = "yes"  # `uv sync --locked` makes it the lock's again
 nox.options.stop_on_first_error = True
-# A missing Python is skipped at once (an error on CI); `--download-python=auto` fetches it.
+# A missing Python is skipped in one line, nox's own (docs/decisions.md).
 nox.options.download_python = "never"
-# One line per skipped Python, nox's own: `verdict` says that CI tests them all.
 SKIP_WARNING = "Missing interpreters will error by default on CI systems."
 logging.getLogger("nox").addFilter(lambda record: record.getMessage() != SKIP_WARNING)
 
 PYTHON_VERSIONS = {{ cookiecutter.__python_versions.split() | tojson }}
-
-GITHUB_CONFIG = Path(".github")
-{%- if cookiecutter.include_image %}
-DOCKERFILE = Path("Dockerfile")
-{%- endif %}
+NOX_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
+# The Python of lint and coverage: nox's own if the project supports it, else any it does.
+TOOLS_PYTHON = None if NOX_PYTHON in PYTHON_VERSIONS else f">={PYTHON_VERSIONS[0]}"
 {%- if cookiecutter.include_image and cookiecutter.include_kubernetes %}
 # The oldest Kubernetes deploy/ is checked against (docs/decisions.md).
 KUBERNETES_VERSION = "1.32.0"
 {%- endif %}
-# GitHub's own schemas, vendored in check-jsonschema so that they work offline.
-GITHUB_SCHEMAS = {
+GITHUB_SCHEMAS = {  # GitHub's own, vendored in check-jsonschema (offline)
     "vendor.github-workflows": ".github/workflows/*.yml",
     "vendor.dependabot": ".github/dependabot.yml",
 }
 # .coverage.<session>, or .coverage.<session>.<host>.<pid>.<random> (parallel mode).
 COVERAGE_DATA = re.compile(r"^\.coverage\.(?P<session>(?:unit|integration)-\d+\.\d+)(?:\.|$)")
-# Each test session's JUnit XML, which CI keeps as an artifact.
-TEST_RESULTS = Path("test-results")
+TEST_RESULTS = Path("test-results")  # JUnit XML, one file per session
 TEST_SUITES = ("unit", "integration")
 {%- if cookiecutter.include_image %}
 IMAGE_TAG = "{{ cookiecutter.project }}:dev"
-# Tried in this order; a docker client without a daemon does not answer `docker info`.
 CONTAINER_ENGINES = ("docker", "podman")
 ENGINE_TIMEOUT = 60
 {%- endif %}
-# The gates of this nox run that got as far as their own code: a skipped one never does.
-RAN: list[str] = []
-
-
-def python_for_tools() -> str | None:
-    """The Python of lint and coverage: nox's own if the project supports it, else any it does."""
-    if f"{sys.version_info.major}.{sys.version_info.minor}" in PYTHON_VERSIONS:
-        return None
-    return f">={PYTHON_VERSIONS[0]}"
+RAN: list[str] = []  # the sessions of this run that got as far as their own code
 
 
 def install_locked(session: nox.Session, *selection: str) -> None:
@@ -85,7 +67,7 @@ def install_locked(session: nox.Session, *selection: str) -> None:
     session.run_install("uv", "sync", "--locked", "--no-default-groups", *selection, silent=True)
 
 
-@nox.session(python=python_for_tools())
+@nox.session(python=TOOLS_PYTHON)
 def lint(session: nox.Session) -> None:
 {%- if cookiecutter.include_image and cookiecutter.include_kubernetes %}
     """Check the code (ruff, mypy), the Dockerfile, .github/ and the Kubernetes manifests."""
@@ -95,53 +77,32 @@ def lint(session: nox.Session) -> None:
     """Check the code (ruff, mypy) and .github/."""
 {%- endif %}
     RAN.append(session.name)
-    install_locked(session, "--group=dev")  # mypy checks the tests and the tooling too
+    install_locked(session, "--group=dev")  # for mypy, the tests' and the tools' dependencies
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
 {%- if cookiecutter.include_image %}
-    if DOCKERFILE.exists():
-        session.run("hadolint", str(DOCKERFILE))
+    if Path("Dockerfile").exists():
+        session.run("hadolint", "Dockerfile")
 {%- endif %}
     for schema, pattern in GITHUB_SCHEMAS.items():
         if files := sorted(Path().glob(pattern)):
             session.run("check-jsonschema", f"--builtin-schema={schema}", *map(str, files))
-    if GITHUB_CONFIG.exists():
-        # Strict: a file zizmor cannot parse is an error, not a warning and a pass.
-        session.run("zizmor", "--offline", "--strict-collection", str(GITHUB_CONFIG))
+    if Path(".github").exists():  # a file zizmor cannot parse fails (not a warning and a pass)
+        session.run("zizmor", "--offline", "--strict-collection", ".github")
 {%- if cookiecutter.include_image and cookiecutter.include_kubernetes %}
     found = Path("deploy").glob("*.yaml")
     if manifests := sorted(str(path) for path in found if path.name != "kustomization.yaml"):
-        validate_manifests(session, manifests)
+        # Kubernetes' schemas: --quiet prints problems alone, and an unknown `kind` only warns.
+        args = ("--strict", "--quiet", f"--kubernetes-version={KUBERNETES_VERSION}", *manifests)
+        if problems := session.run("kubernetes-validate", *args, silent=True):
+            session.error(" ".join(str(problems).split()))
 {%- endif %}
-    # CI calls exactly the gates and uses the same uv, nox, Pythons and PostgreSQL.
-    session.run("python", "-m", "tools.parity")
-{%- if cookiecutter.include_image and cookiecutter.include_kubernetes %}
-
-
-def validate_manifests(session: nox.Session, manifests: list[str]) -> None:
-    """Check the manifests against Kubernetes' schemas, unknown fields refused (--strict).
-
-    An unknown `kind` is only a warning, and --quiet prints problems alone: any output fails.
-    """
-    problems = session.run(
-        "kubernetes-validate",
-        "--strict",
-        "--quiet",
-        f"--kubernetes-version={KUBERNETES_VERSION}",
-        *manifests,
-        silent=True,
-    )
-    if problems:
-        session.error(" ".join(str(problems).split()))
-{%- endif %}
+    session.run("python", "-m", "tools.parity")  # CI: the same gates, uv, nox, Pythons, PostgreSQL
 
 
 def run_tests(session: nox.Session, suite: str) -> None:
-    """Run one suite under pytest-cov, tests named after `--` instead if any.
-
-    Each session keeps its own data (.coverage.<session>); `coverage` enforces fail_under.
-    """
+    """Run one suite (or the tests named after `--`) under pytest-cov, into .coverage.<session>."""
     RAN.append(session.name)
     install_locked(session, "--group=test")
     results = TEST_RESULTS / f"{session.name}.xml"
@@ -158,20 +119,16 @@ def run_tests(session: nox.Session, suite: str) -> None:
             env={"COVERAGE_FILE": f".coverage.{session.name}"},
         )
     finally:
-        add_to_github_file("GITHUB_STEP_SUMMARY", failures(results, session.name))
-
-
-def failures(results: Path, name: str) -> str:
-    """The failed tests of a JUnit XML report, as a section of CI's job summary ("" if none)."""
-    if not results.exists():
-        return ""
-    cases = ElementTree.parse(results).iter("testcase")  # noqa: S314 (pytest's own report)
-    failed = [
-        f"- `{case.get('classname')}::{case.get('name')}`"
-        for case in cases
-        if case.find("failure") is not None or case.find("error") is not None
-    ]
-    return f"## {name}: {len(failed)} failed\n\n" + "\n".join(failed) + "\n" if failed else ""
+        if results.exists():  # the failed tests, in CI's job summary
+            cases = ElementTree.parse(results).iter("testcase")  # noqa: S314 (pytest's own report)
+            failed = [
+                f"- `{case.get('classname')}::{case.get('name')}`\n"
+                for case in cases
+                if case.find("failure") is not None or case.find("error") is not None
+            ]
+            if failed:
+                summary = f"## {session.name}: {len(failed)} failed\n\n{''.join(failed)}"
+                add_to_github_file("GITHUB_STEP_SUMMARY", summary)
 
 
 def add_to_github_file(variable: str, text: str) -> None:
@@ -189,32 +146,26 @@ def unit(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON_VERSIONS)
 def integration(session: nox.Session) -> None:
-    """Run the integration tests against PostgreSQL with coverage.
-
-    DATABASE_URL's server, else a throwaway local one, of the project's PostgreSQL major.
-    """
+    """Run the integration tests with coverage, on DATABASE_URL or a throwaway local PostgreSQL."""
     run_tests(session, "tests/integration")
 
 
-def coverage_data(only: list[str] | None = None) -> dict[str, list[str]]:
-    """The coverage data files here, by the test session that wrote them (of `only`, if given)."""
-    found: dict[str, list[str]] = {}
-    for path in sorted(Path().glob(".coverage.*")):
-        if (match := COVERAGE_DATA.match(path.name)) and (only is None or match["session"] in only):
-            found.setdefault(match["session"], []).append(str(path))
-    return found
-
-
-@nox.session(python=python_for_tools())
+@nox.session(python=TOOLS_PYTHON)
 def coverage(session: nox.Session) -> None:
     """Combine the test sessions' coverage, write HTML and XML reports, enforce fail_under."""
     RAN.append(session.name)
     install_locked(session, "--only-group=coverage")
     # After test sessions of this run, their data alone, not a skipped Python's old data.
     this_run = [name for name in RAN if name.startswith(TEST_SUITES)]
-    if data := coverage_data(only=this_run or None):
-        session.log(f"Combining the coverage data of {', '.join(sorted(data))}")
-        session.run("coverage", "combine", *(file for files in data.values() for file in files))
+    data = {
+        str(path): match["session"]
+        for path in sorted(Path().glob(".coverage.*"))
+        if (match := COVERAGE_DATA.match(path.name))
+        and (not this_run or match["session"] in this_run)
+    }
+    if data:
+        session.log(f"Combining the coverage data of {', '.join(sorted(set(data.values())))}")
+        session.run("coverage", "combine", *data)
     elif not Path(".coverage").exists():
         session.error("no coverage data: run the unit and integration sessions first")
     # Reports whatever the total, for CI to publish when the final `coverage report` fails.
@@ -231,18 +182,24 @@ def coverage(session: nox.Session) -> None:
 {%- if cookiecutter.include_image %}
 
 
-@nox.session(python=python_for_tools(), default=False, tags=["ci"])
+@nox.session(python=TOOLS_PYTHON, default=False, tags=["ci"])
 def image(session: nox.Session) -> None:
-    """Build the container image, start it against PostgreSQL and test it from outside.
-
-    Needs Docker or Podman (docs/deployment.md); IMAGE_ARCHIVE saves the tested image for `push`.
-    """
+    """Build the image with Docker or Podman, test it running; IMAGE_ARCHIVE saves it for push."""
     RAN.append(session.name)
     engine = container_engine(session)
     install_locked(session, "--group=test")
-    image_id = build_image(session, engine)
-    if image_id is None:  # --install-only
-        return
+    # On the host's network, which reaches the index; Podman in Docker's format, for HEALTHCHECK.
+    command = [engine, "build", "--network=host", f"--tag={IMAGE_TAG}"]
+    if engine == "podman":
+        command.append("--format=docker")
+    if certificates := os.environ.get("BUILD_CA_CERTIFICATES"):
+        if not Path(certificates).is_file():
+            session.error(f"BUILD_CA_CERTIFICATES={certificates} is not a file")
+        command.append(f"--secret=id=ca-certificates,src={certificates}")
+    with tempfile.TemporaryDirectory() as folder:
+        if not session.run(*command, f"--iidfile={folder}/image-id", "."):
+            return  # --install-only
+        image_id = Path(folder, "image-id").read_text(encoding="utf-8").strip()
     session.log(f"Built image {image_id} ({IMAGE_TAG}); testing it")
     results = TEST_RESULTS / f"{session.name}.xml"
     session.run(
@@ -260,9 +217,7 @@ def image(session: nox.Session) -> None:
 
 def container_engine(session: nox.Session) -> str:
     """The first container engine that answers, or the session fails in one line."""
-    for engine in CONTAINER_ENGINES:
-        if shutil.which(engine) is None:
-            continue
+    for engine in filter(shutil.which, CONTAINER_ENGINES):
         try:
             answer = subprocess.run(  # noqa: S603 (docker or podman, fixed arguments)
                 [engine, "info"], capture_output=True, timeout=ENGINE_TIMEOUT, check=False
@@ -277,31 +232,9 @@ def container_engine(session: nox.Session) -> str:
     )
 
 
-def build_image(session: nox.Session, engine: str) -> str | None:
-    """Build the Dockerfile with `engine` and return the image's id (None under --install-only).
-
-    On the host's network, which reaches the index; Podman in Docker's format, for HEALTHCHECK.
-    """
-    command = [engine, "build", "--network=host", f"--tag={IMAGE_TAG}"]
-    if engine == "podman":
-        command.append("--format=docker")
-    if certificates := os.environ.get("BUILD_CA_CERTIFICATES"):
-        if not Path(certificates).is_file():
-            session.error(f"BUILD_CA_CERTIFICATES={certificates} is not a file")
-        command.append(f"--secret=id=ca-certificates,src={certificates}")
-    with tempfile.TemporaryDirectory() as folder:
-        id_file = Path(folder) / "image-id"
-        if not session.run(*command, f"--iidfile={id_file}", "."):
-            return None
-        return id_file.read_text(encoding="utf-8").strip()
-
-
 @nox.session(python=False, default=False, tags=["ci"])
 def push(session: nox.Session) -> None:
-    """Push the image `image` tested, as it was, under IMAGE_TAGS; print its digest.
-
-    For CI's push job: IMAGE_ARCHIVE and IMAGE_ID are the file and id `image` gave.
-    """
+    """Push the image `image` tested (IMAGE_ARCHIVE, IMAGE_ID) as IMAGE_TAGS; print its digest."""
     names = ("IMAGE_ARCHIVE", "IMAGE_ID", "IMAGE_TAGS")
     if missing := [name for name in names if not os.environ.get(name)]:
         session.error(f"{', '.join(missing)} must be set (CI's push job sets them)")
@@ -329,11 +262,9 @@ def push_tag(session: nox.Session, engine: str, image_id: str, tag: str) -> str:
     session.run(engine, "tag", image_id, tag)
     if engine == "podman":
         with tempfile.TemporaryDirectory() as folder:
-            digest_file = Path(folder) / "digest"
-            session.run(engine, "push", f"--digestfile={digest_file}", tag)
-            return digest_file.read_text(encoding="utf-8").strip()
+            session.run(engine, "push", f"--digestfile={folder}/digest", tag)
+            return Path(folder, "digest").read_text(encoding="utf-8").strip()
     session.run(engine, "push", tag)
-    # Docker records the digest it pushed, by repository.
     for reference in image_details(engine, image_id).get("RepoDigests", []):
         name, _, digest = str(reference).partition("@")
         if name == repository(tag):
@@ -347,21 +278,17 @@ def repository(reference: str) -> str:
     return f"{path}/{last.partition(':')[0]}" if path else last.partition(":")[0]
 
 
-def image_details(engine: str, image: str) -> dict[str, Any]:
-    """What the engine knows of a local image (`<engine> image inspect`), or {} if it has none."""
+def image_details(engine: str, name: str) -> dict[str, Any]:
+    """What `<engine> image inspect` says of the local image `name`, or {} if it has none."""
     found = subprocess.run(  # noqa: S603 (docker or podman, fixed arguments)
-        [engine, "image", "inspect", image],
-        capture_output=True,
-        text=True,
-        timeout=ENGINE_TIMEOUT,
-        check=False,
+        [engine, "image", "inspect", name], capture_output=True, timeout=ENGINE_TIMEOUT, check=False
     )
     details: list[dict[str, Any]] = json.loads(found.stdout) if found.returncode == 0 else []
     return details[0] if details else {}
 {%- endif %}
 
 
-@nox.session(python=python_for_tools(), default=False)
+@nox.session(python=TOOLS_PYTHON, default=False)
 def fix(session: nox.Session) -> None:
     """Apply ruff's fixes and formatting, with the locked ruff (not a default session)."""
     install_locked(session, "--only-group=lint")
