@@ -200,7 +200,11 @@ def test_uv_is_declared_once_and_exactly(either: Render) -> None:
     pinned = {"uses": "astral-sh/setup-uv@0000000", "with": {"version": "0.14.0"}}
     flow = workflow(lint={"steps": [pinned]})
     floor = PYPROJECT | {"tool": {"uv": {"required-version": ">=0.9"}}}
-    wrong = ({"uv": ["uv>=0.13"]}, {}, {"uv": ["uv==0.13.9"], "dev": ["uv==0.13.8"]})
+    wrong: tuple[dict[str, list[str]], ...] = (
+        {"uv": ["uv>=0.13"]},
+        {},
+        {"uv": ["uv==0.13.9"], "dev": ["uv==0.13.8"]},
+    )
 
     for pyproject in [*({"dependency-groups": groups} for groups in wrong), floor]:
         # One line on the declaration; no version is taken from it.
