@@ -1,4 +1,4 @@
-"""Run `python -m {{ cookiecutter.__package }}` in a process of its own, as production does."""
+"""Run the service (`python -m <package>`) in a process of its own, as production does."""
 
 from __future__ import annotations
 

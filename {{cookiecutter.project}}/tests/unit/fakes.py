@@ -11,7 +11,11 @@ from typing import NoReturn, cast
 
 import asyncpg
 
-from {{ cookiecutter.__package }}.core.database import Database, DatabaseUnavailableError, PoolSizes
+from {{ cookiecutter.__package }}.core.database import (
+    Database,
+    DatabaseUnavailableError,
+    PoolSizes,
+)
 from {{ cookiecutter.__package }}.settings import Settings
 from {{ cookiecutter.__package }}.tasks.schemas import Task, TaskCreate, TaskUpdate
 

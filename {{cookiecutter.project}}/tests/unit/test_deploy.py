@@ -86,7 +86,10 @@ def test_the_migrations_run_once_before_the_service(pod: Any) -> None:
     assert environment(service)["RUN_MIGRATIONS"]["value"] == "false"
     for each in (migrate, service):
         secret = environment(each)["DATABASE_URL"]["valueFrom"]["secretKeyRef"]
-        assert secret == {"name": "{{ cookiecutter.project }}-database", "key": "DATABASE_URL"}
+        assert secret == {
+            "name": "{{ cookiecutter.project }}-database",
+            "key": "DATABASE_URL",
+        }
 
 
 def test_every_container_runs_as_the_images_user_on_a_read_only_root(pod: Any) -> None:
