@@ -77,10 +77,10 @@ def test_a_failed_write_loses_its_line_alone_and_never_reaches_the_caller(capsys
     stream = FullDisk()
     writer = LineWriter(stream)
 
-    writer.info(b"lost 1")
-    writer.info(b"lost 2")
+    writer.info("lost 1")
+    writer.info("lost 2")
     stream.full = False
-    writer.info(b"kept")
+    writer.info("kept")
 
     assert stream.getvalue() == b"kept\n"
     assert writer.lost == 2

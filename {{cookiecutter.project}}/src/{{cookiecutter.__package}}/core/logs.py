@@ -23,7 +23,7 @@ LogFormat = Literal["json", "console"]
 def configure_logging(settings: Settings) -> None:
     """Write every log line of this process to standard output; call it before building the app."""
     structlog.configure(
-        processors=[*event_processors(settings.log_format), byte_renderer(settings.log_format)],
+        processors=[*event_processors(settings.log_format), line_renderer(settings.log_format)],
         wrapper_class=structlog.make_filtering_bound_logger(settings.log_level.upper()),
         logger_factory=LineWriterFactory(sys.stdout.buffer),
         cache_logger_on_first_use=True,
@@ -42,10 +42,10 @@ class LineWriter:
         self.stream = stream
         self.lost = 0
 
-    def msg(self, line: bytes) -> None:
+    def msg(self, line: str) -> None:
         """Write the line and flush it, so that it is seen at once."""
         try:
-            self.stream.write(line + b"\n")
+            self.stream.write(f"{line}\n".encode())
             self.stream.flush()
         except (OSError, ValueError) as error:  # ValueError: the stream was closed
             if not self.lost:
@@ -82,12 +82,11 @@ def event_processors(log_format: LogFormat) -> list[Processor]:
     ]
 
 
-def byte_renderer(log_format: LogFormat) -> Processor:
-    """The processor that renders an event as the bytes of a line."""
+def line_renderer(log_format: LogFormat) -> Processor:
+    """The processor that renders an event, structlog's or a standard library record, as a line."""
     if log_format == "console":
-        console = structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty())
-        return lambda logger, method, event: console(logger, method, event).encode()
-    return structlog.processors.JSONRenderer(orjson.dumps)
+        return structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty())
+    return structlog.processors.JSONRenderer(lambda obj, **kw: orjson.dumps(obj, **kw).decode())
 
 
 def standard_logging_config(settings: Settings) -> dict[str, Any]:
@@ -120,15 +119,10 @@ def standard_logging_config(settings: Settings) -> dict[str, Any]:
 
 def structured_formatter(log_format: LogFormat) -> logging.Formatter:
     """A formatter that renders a standard library record as structlog renders an event."""
-    text_renderer: Processor = (
-        structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty())
-        if log_format == "console"
-        else structlog.processors.JSONRenderer(lambda obj, **kw: orjson.dumps(obj, **kw).decode())
-    )
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[*event_processors(log_format), structlog.stdlib.add_logger_name],
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            text_renderer,
+            line_renderer(log_format),
         ],
     )
