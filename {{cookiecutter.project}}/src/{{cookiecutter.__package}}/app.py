@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, {% if cookiecutter.include_metrics %}ExitStack, {% endif %}asynccontextmanager
+from functools import partial
 from typing import Any
 
 import structlog
@@ -48,20 +49,28 @@ class Service(FastAPI):
 {%- endif %}
 
     def build_middleware_stack(self) -> ASGIApp:
-        """Starlette's middleware stack, inside the HTTP layer (and the proxy headers' one)."""
+        """Starlette's middleware stack inside the service's own layers, listed outermost first."""
         settings = self.settings
-        app: ASGIApp = HttpLayer(
-            super().build_middleware_stack(),
-            max_concurrent=settings.max_concurrent_requests,
-            max_body_bytes=settings.max_request_body_bytes,
-            body_timeout=settings.http_body_timeout,
-            log=structlog.get_logger(__package__).bind() if settings.log_requests else None,
+        layers: list[Callable[[ASGIApp], ASGIApp]] = []
+        if settings.trusted_proxies:  # first, so that the log sees the client a proxy forwarded for
+            layers.append(
+                partial(wrap_asgi_with_proxy_headers, trusted_hosts=settings.trusted_proxies)
+            )
+        layers.append(
+            partial(
+                HttpLayer,
+                max_concurrent=settings.max_concurrent_requests,
+                max_body_bytes=settings.max_request_body_bytes,
+                body_timeout=settings.http_body_timeout,
+                log=structlog.get_logger(__package__).bind() if settings.log_requests else None,
 {%- if cookiecutter.include_metrics %}
-            durations=self.metrics.request_duration if self.metrics else None,
+                durations=self.metrics.request_duration if self.metrics else None,
 {%- endif %}
+            )
         )
-        if settings.trusted_proxies:  # outermost: the log sees the client a proxy forwarded for
-            app = wrap_asgi_with_proxy_headers(app, trusted_hosts=settings.trusted_proxies)
+        app = super().build_middleware_stack()
+        for layer in reversed(layers):
+            app = layer(app)
         return app
 
     def openapi(self) -> dict[str, Any]:
