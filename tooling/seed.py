@@ -15,5 +15,5 @@ def add_the_lesson_tests(project: Path, package: str) -> Path:
     text = LESSON_TESTS.read_text(encoding="utf-8")
     assert text.count(LESSON_IMPORT) == 1, "the lesson's tests import the app once"
     target = project / IN_A_RENDER
-    target.write_text(text.replace(LESSON_IMPORT, f"from {package}.main import app"), "utf-8")
+    target.write_text(text.replace(LESSON_IMPORT, f"from {package}.asgi import app"), "utf-8")
     return target

@@ -1,6 +1,6 @@
 """Serve a peer app as the service serves itself: `python launch.py module:attribute`.
 
-The service's own start command (serve.main) runs with its target replaced: the settings
+The service's own start command (cli.main) runs with its target replaced: the settings
 are read and checked, the migrations make the same table, and Granian runs with the same
 configuration and logging. Its target is a factory each worker calls (`peer` below),
 which imports the peer named in PEER_APP; the bench puts this folder on PYTHONPATH.
@@ -12,7 +12,7 @@ import importlib
 import os
 import sys
 
-from task_service.core import serve
+from task_service.core import cli, serve
 
 # The peer (`module:attribute`), for the workers, which inherit the environment.
 PEER_APP = "BENCH_PEER_APP"
@@ -27,4 +27,4 @@ def peer() -> object:
 if __name__ == "__main__":
     os.environ[PEER_APP] = sys.argv[1]
     serve.APP = "launch:peer"
-    serve.main([])
+    cli.main([])

@@ -3,7 +3,7 @@
 Verbatim but for the import line and `with TestClient(app) as client:`, which runs the
 app's lifespan as a server would. Copied into a render's tests/integration/ as
 test_main.py (tooling/seed.py), where DATABASE_URL names the test database before
-the module imports `main.app` (conftest.py); `task_service` becomes the render's package.
+the module imports the app from `asgi.py` (conftest.py); `task_service` becomes the render's package.
 """
 
 from fastapi.testclient import TestClient

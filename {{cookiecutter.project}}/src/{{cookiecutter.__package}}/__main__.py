@@ -1,13 +1,5 @@
-"""The service's command line: `python -m {{ cookiecutter.__package }}` serves the app.
+"""`python -m {{ cookiecutter.__package }}`: the service's command line (core/cli.py)."""
 
-With `migrate`, it applies the migrations instead (core/migrate.py).
-"""
+from .core.cli import main
 
-import sys
-
-from .core import migrate, serve
-
-if sys.argv[1:2] == ["migrate"]:
-    migrate.main()
-else:
-    serve.main()
+main()

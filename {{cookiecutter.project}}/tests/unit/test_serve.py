@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
-import socket
-from typing import Any
 from unittest.mock import Mock
 
-import asyncpg
 import pytest
 from granian.constants import HTTPModes
 
@@ -38,26 +34,6 @@ def test_granian_serves_the_app_with_the_settings_limits(
     granian.return_value.serve.assert_called_once_with()
 
 
-async def refuse_session_settings(dsn: str, **options: Any) -> None:
-    """Connect as PgBouncer answers a client that asks for a session setting at startup."""
-    if options.get("server_settings"):
-        setting = next(iter(options["server_settings"]))
-        msg = f"unsupported startup parameter: {setting}"
-        raise asyncpg.exceptions.ProtocolViolationError(msg)
-
-
-def test_a_pooler_refusing_the_pools_settings_stops_the_start_in_one_line(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(asyncpg, "connect", refuse_session_settings)
-    with pytest.raises(serve.StartupError) as refused:
-        asyncio.run(serve.prepare_database(UNIT_SETTINGS, migrate=True))
-    assert str(refused.value) == (
-        f"cannot connect to the database at {UNIT_SETTINGS.database_address}: "
-        "unsupported startup parameter: statement_timeout"
-    )
-
-
 def test_a_worker_stops_itself_once_its_main_process_is_gone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -68,20 +44,3 @@ def test_a_worker_stops_itself_once_its_main_process_is_gone(
     monkeypatch.setattr(serve, "ORPHAN_CHECK_SECONDS", 0)
     serve.stop_when_orphaned(100)
     assert signals == [(os.getpid(), signal.SIGTERM)]
-
-
-def test_a_bad_setting_stops_the_start_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DATABASE_URL", "postgresql://db/tasks")
-    monkeypatch.setenv("DB_POOL_MAX_SIZE", "many")
-    with pytest.raises(SystemExit) as stopped:
-        serve.main([])
-    assert str(stopped.value.code).startswith("error: invalid settings: DB_POOL_MAX_SIZE: ")
-
-
-def test_a_busy_port_stops_the_start_in_one_line() -> None:
-    with socket.socket() as other:
-        other.bind(("127.0.0.1", 0))
-        other.listen()
-        host, port = other.getsockname()
-        with pytest.raises(serve.StartupError, match="the address is already in use"):
-            serve.check_ports(UNIT_SETTINGS.model_copy(update={"host": host, "port": port}))

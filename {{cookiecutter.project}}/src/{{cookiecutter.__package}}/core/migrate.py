@@ -5,17 +5,14 @@ Run alone with `python -m {{ cookiecutter.__package }} migrate`.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import re
-import sys
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
 
 import asyncpg
 
-from ..settings import get_settings
 from .durations import milliseconds
 
 # Any fixed 64-bit number works; it only has to be the same for every instance.
@@ -129,28 +126,3 @@ async def pending_migrations(
             msg = f"migration {migration.file_name} changed after it was applied"
             raise MigrationError(msg)
     return [migration for migration in migrations if migration.version not in applied]
-
-
-async def migrate() -> list[Migration]:
-    """Apply the pending migrations to the database the settings name."""
-    from .serve import prepare_database  # serve imports this module
-
-    return await prepare_database(get_settings(), migrate=True)
-
-
-def report(applied: list[Migration]) -> None:
-    """Say which migrations were applied."""
-    for migration in applied:
-        print(f"applied {migration.file_name}")
-    print(f"{len(applied)} migration(s) applied")
-
-
-def main() -> None:
-    """Apply the pending migrations to the database in DATABASE_URL; else exit 1 in one line."""
-    from .serve import StartupError, prepare_database, read_settings  # serve imports this module
-
-    try:
-        applied = asyncio.run(prepare_database(read_settings(), migrate=True))
-    except StartupError as error:
-        sys.exit(f"error: {error}")
-    report(applied)
