@@ -154,7 +154,6 @@ def test_the_pods_spread_over_nodes_and_zones_and_still_run_on_one_node() -> Non
 
 
 def test_the_docs_state_the_kubernetes_version_lint_validates_against() -> None:
-    # How noxfile.py declares the version lint validates against, and how the docs state it.
     validated = re.search(r'^KUBERNETES_VERSION = "(\d+\.\d+)\.0"$', read("noxfile.py"), re.M)
     docs = ("README.md", "docs/deployment.md")
     stated = {name: re.findall(r"Kubernetes (\d+\.\d+)", read(name)) for name in docs}
