@@ -39,7 +39,7 @@ class Problem(BaseModel):
     )
     title: str = Field(description="The status code's phrase.", examples=["Not Found"])
     status: int = Field(ge=400, le=599, examples=[404])
-    detail: str = Field(description="What went wrong, for a person.", examples=["no task 7"])
+    detail: str = Field(description="What went wrong, for a person.", examples=["task 7 not found"])
     errors: list[InputProblem] | None = Field(
         default=None,
         description="For a request that was not valid: every problem found, at most "

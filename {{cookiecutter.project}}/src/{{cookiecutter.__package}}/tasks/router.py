@@ -53,7 +53,7 @@ async def create_task(
 ) -> Task:
     """Create a task; the response carries its id and its URL in `Location`."""
     task = await repository.create(new_task)
-    response.headers["Location"] = f"/tasks/{task.id}"
+    response.headers["Location"] = f"{PREFIX}/{task.id}"
     return task
 
 

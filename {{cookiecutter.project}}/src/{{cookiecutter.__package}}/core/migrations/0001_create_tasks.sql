@@ -1,4 +1,4 @@
--- The task table. The length check mirrors TITLE_MAX_LENGTH in models.py.
+-- The task table. The length check mirrors TITLE_MAX_LENGTH in tasks/schemas.py.
 CREATE TABLE tasks (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     title text NOT NULL CHECK (char_length(title) <= 200),
