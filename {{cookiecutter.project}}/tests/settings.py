@@ -10,8 +10,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from {{ cookiecutter.__package }}.settings import Settings
 
 
@@ -19,17 +17,6 @@ def is_setting(variable: str) -> bool:
     """Whether the service reads this variable (pydantic-settings ignores case by default)."""
     prefix = Settings.model_config.get("env_prefix", "")
     return variable.upper() in {f"{prefix}{name}".upper() for name in Settings.model_fields}
-
-
-def isolate_from_the_developers_settings() -> pytest.MonkeyPatch:
-    """Drop every service setting but DATABASE_URL from the environment, and `.env`; undo later."""
-    environment = pytest.MonkeyPatch()
-    for name in [name for name in os.environ if is_setting(name)]:
-        if name.upper() != "DATABASE_URL":
-            environment.delenv(name)
-    # Settings() built by the app itself (main.app, serve.main) reads no `.env` either.
-    environment.setitem(Settings.model_config, "env_file", None)
-    return environment
 
 
 def settings_for_tests(**values: Any) -> Settings:
