@@ -1,13 +1,14 @@
-"""Run the image under test in a container on the host's network, and look at it from outside."""
+"""Run the image `nox -s image` built in a container on the host's network, seen from outside."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,6 @@ STARTUP_TIMEOUT = 60
 ENGINE_TIMEOUT = 120
 # Where a database's Unix socket appears inside the container.
 SOCKET_FOLDER = "/run/postgresql"
-DEFAULT_POSTGRES_PORT = "5432"
 # Kubernetes' default terminationGracePeriodSeconds: longer, and the kubelet kills the pod.
 GRACE_PERIOD = 30
 
@@ -31,11 +31,21 @@ class ContainerExitedError(Exception):
     """The container stopped before it served; the message quotes its last words."""
 
 
+def engine(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run `<engine> <args>` with the engine that built the image (CONTAINER_ENGINE)."""
+    return subprocess.run(  # noqa: S603 (the engine that built the image)
+        [os.environ["CONTAINER_ENGINE"], *args],
+        capture_output=True,
+        text=True,
+        timeout=ENGINE_TIMEOUT,
+        check=False,
+    )
+
+
 @dataclass(frozen=True)
 class Container:
-    """A container of the image, by its engine and name, and the port it serves on."""
+    """A container of the image, by its name, and the port it serves on."""
 
-    engine: str
     name: str
     port: int
 
@@ -43,28 +53,18 @@ class Container:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def engine_command(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """Run `<engine> <args>` and return what it printed."""
-        return subprocess.run(  # noqa: S603 (the engine that built the image)
-            [self.engine, *args],
-            capture_output=True,
-            text=True,
-            timeout=ENGINE_TIMEOUT,
-            check=False,
-        )
-
     def state(self) -> dict[str, Any]:
         """The container's state as the engine reports it (Running, ExitCode, ...)."""
-        found = self.engine_command("container", "inspect", self.name)
+        found = engine("container", "inspect", self.name)
         state: dict[str, Any] = json.loads(found.stdout)[0]["State"]
         return state
 
     def logs(self) -> str:
-        found = self.engine_command("logs", self.name)
+        found = engine("logs", self.name)
         return found.stdout + found.stderr
 
     def exec(self, *command: str) -> subprocess.CompletedProcess[str]:
-        return self.engine_command("exec", self.name, *command)
+        return engine("exec", self.name, *command)
 
     def wait_until_serving(self) -> None:
         """Return once /health answers; ContainerExitedError if the container stops first."""
@@ -91,23 +91,20 @@ class Container:
         return state
 
 
-# Starts a container of the image under test with these settings (the `start` fixture).
-Start = Callable[..., AbstractContextManager[Container]]
-
-
 @contextmanager
-def container_of(engine: str, image: str, database_url: str, **env: str) -> Iterator[Container]:
-    """A container run as production runs it (read-only but /tmp, no privileges), then removed.
+def started(**env: str) -> Iterator[Container]:
+    """A container of IMAGE run as production runs it (read-only but /tmp, no privileges).
 
-    It listens on a free port given by PORT, never the image's default, and reaches the database.
+    It has these settings, listens on a free port given by PORT, never the image's default, and
+    reaches the test database. It is removed when the block ends.
     """
     while (port := free_port()) == DEFAULT_PORT:
         pass
-    container = Container(engine, f"image-test-{uuid.uuid4().hex[:12]}", port)
-    inside, options = database_for_a_container(database_url)
+    container = Container(f"image-test-{uuid.uuid4().hex[:12]}", port)
+    inside, options = database_for_a_container(os.environ["DATABASE_URL"])
     env = {"DATABASE_URL": inside, **env, "PORT": str(port)}
     try:
-        started = container.engine_command(
+        run = engine(
             "run",
             "--detach",
             f"--name={container.name}",
@@ -118,15 +115,15 @@ def container_of(engine: str, image: str, database_url: str, **env: str) -> Iter
             "--security-opt=no-new-privileges",
             *[f"--env={name}={value}" for name, value in env.items()],
             *options,
-            image,
+            os.environ["IMAGE"],
         )
-        if started.returncode != 0:
-            msg = f"`{engine} run` failed: {started.stderr.strip()}"
+        if run.returncode != 0:
+            msg = f"`{os.environ['CONTAINER_ENGINE']} run` failed: {run.stderr.strip()}"
             raise RuntimeError(msg)
         yield container
     finally:
         # Also when the run failed: the engine may have created the container all the same.
-        container.engine_command("rm", "--force", "--volumes", container.name)
+        engine("rm", "--force", "--volumes", container.name)
 
 
 def database_for_a_container(database_url: str) -> tuple[str, list[str]]:
@@ -136,7 +133,6 @@ def database_for_a_container(database_url: str) -> tuple[str, list[str]]:
     folder = query.get("host", "")
     if not folder.startswith("/"):
         return database_url, []
-    port = query.get("port", DEFAULT_POSTGRES_PORT)
-    socket = Path(folder) / f".s.PGSQL.{port}"
+    socket = Path(folder) / f".s.PGSQL.{query.get('port', '5432')}"  # PostgreSQL's default port
     inside = urlunsplit(parts._replace(query=urlencode({**query, "host": SOCKET_FOLDER})))
     return inside, [f"--volume={socket}:{SOCKET_FOLDER}/{socket.name}"]

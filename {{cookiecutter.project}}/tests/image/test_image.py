@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 
 import httpx2
 
-from .container import GRACE_PERIOD, Container, Start
+from .container import GRACE_PERIOD, Container, engine, started
 
 
 def test_health_and_readiness(service: Container) -> None:
@@ -23,11 +24,9 @@ def test_a_task_created_is_read_back(service: Container) -> None:
     assert read.json() == created.json()
 
 
-def test_the_healthcheck_passes_on_the_port_the_service_listens_on(
-    service: Container, image: str
-) -> None:
+def test_the_healthcheck_passes_on_the_port_the_service_listens_on(service: Container) -> None:
     # What the engine runs for the HEALTHCHECK, run now (the engine waits `interval`).
-    details = json.loads(service.engine_command("image", "inspect", image).stdout)[0]
+    details = json.loads(engine("image", "inspect", os.environ["IMAGE"]).stdout)[0]
     # Docker reports it in the image's Config, Podman beside it.
     healthcheck = details["Config"].get("Healthcheck") or details.get("Healthcheck") or {}
     test = healthcheck.get("Test") or []
@@ -58,8 +57,8 @@ def test_only_tmp_is_writable(service: Container) -> None:
         assert "Read-only file system" in written.stderr
 
 
-def test_bad_settings_stop_it_in_one_line(start: Start) -> None:
-    with start(DB_POOL_MAX_SIZE="none") as container:
+def test_bad_settings_stop_it_in_one_line() -> None:
+    with started(DB_POOL_MAX_SIZE="none") as container:
         state = container.wait_until_exited()
         output = container.logs().strip().splitlines()
 
@@ -68,10 +67,10 @@ def test_bad_settings_stop_it_in_one_line(start: Start) -> None:
     assert "DB_POOL_MAX_SIZE" in output[0]
 
 
-def test_sigterm_stops_it_cleanly(start: Start) -> None:
-    with start() as container:
+def test_sigterm_stops_it_cleanly() -> None:
+    with started() as container:
         container.wait_until_serving()
-        stopped = container.engine_command("stop", f"--time={GRACE_PERIOD}", container.name)
+        stopped = engine("stop", f"--time={GRACE_PERIOD}", container.name)
         state = container.state()
 
     assert stopped.returncode == 0, stopped.stderr
