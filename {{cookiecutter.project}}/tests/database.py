@@ -9,47 +9,53 @@ import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 import pytest
 from local_postgres import LocalPostgresError, start, stop, throwaway_data_folder
 from tools.postgres_major import POSTGRES_MAJOR
 
-from .integration.database_urls import with_database
-
 CONNECT_TIMEOUT = 5.0
 PROJECT = Path(__file__).resolve().parents[1]
 DISMISSED = "dismissed"
 # What the run's header says of the server, once pytest_configure has checked it.
 SERVER = pytest.StashKey[str]()
+# Query parameters that name the database, which the URL's path does too.
+DATABASE_KEYS = {"database", "dbname"}
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Before any test module is imported, point DATABASE_URL at a database of the run's own."""
     if url := os.environ.get("DATABASE_URL"):
-        config.stash[SERVER] = use_a_database_of_our_own(config, url)
-        return
-    data = throwaway_data_folder()
-    # Cleanups run last registered first: the watchdog is dismissed once all is done.
-    config.add_cleanup(watch(data=str(data), folder=str(data.parent)))
-    config.add_cleanup(lambda: shutil.rmtree(data.parent, ignore_errors=True))
-    try:
-        server = start(data, delete_on_exit=True, major=POSTGRES_MAJOR)
-    except LocalPostgresError as error:
-        pytest.exit(str(error), returncode=1)
-    config.add_cleanup(server.cleanup)
-    set_environment(config, "DATABASE_URL", server.get_uri())
-    found, version = asyncio.run(server_version(server.get_uri()))
-    if found != POSTGRES_MAJOR:
-        pytest.exit(
-            f"the local server is PostgreSQL {found}, but this project tests on PostgreSQL "
-            f"{POSTGRES_MAJOR}",
-            returncode=1,
-        )
-    config.stash[SERVER] = f"PostgreSQL {version}, a throwaway local server"
+        url, config.stash[SERVER] = use_a_database_of_our_own(config, url)
+    else:
+        data = throwaway_data_folder()
+        # Cleanups run last registered first: the watchdog is dismissed once all is done.
+        config.add_cleanup(watch(data=str(data), folder=str(data.parent)))
+        config.add_cleanup(lambda: shutil.rmtree(data.parent, ignore_errors=True))
+        try:
+            server = start(data, delete_on_exit=True, major=POSTGRES_MAJOR)
+        except LocalPostgresError as error:
+            pytest.exit(str(error), returncode=1)
+        config.add_cleanup(server.cleanup)
+        url = server.get_uri()
+        found, version = asyncio.run(server_version(url))
+        if found != POSTGRES_MAJOR:
+            pytest.exit(
+                f"the local server is PostgreSQL {found}, but this project tests on PostgreSQL "
+                f"{POSTGRES_MAJOR}",
+                returncode=1,
+            )
+        config.stash[SERVER] = f"PostgreSQL {version}, a throwaway local server"
+    environment = pytest.MonkeyPatch()
+    environment.setenv("DATABASE_URL", url)
+    config.add_cleanup(environment.undo)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -57,8 +63,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [f"database: {config.stash[SERVER]}"] if SERVER in config.stash else []
 
 
-def use_a_database_of_our_own(config: pytest.Config, url: str) -> str:
-    """Create the run's database on DATABASE_URL's server, whose own database is only read."""
+def use_a_database_of_our_own(config: pytest.Config, url: str) -> tuple[str, str]:
+    """Create the run's database beside DATABASE_URL's (only read); its URL, and its header."""
     try:
         found, version = asyncio.run(server_version(url))
     except (OSError, TimeoutError, ValueError, asyncpg.PostgresError) as error:
@@ -72,7 +78,8 @@ def use_a_database_of_our_own(config: pytest.Config, url: str) -> str:
             returncode=1,
         )
     name = f"test_run_{uuid.uuid4().hex}"
-    config.add_cleanup(watch(database_url=url, database=name))
+    dropped = {"database_url": url, "database": name}
+    config.add_cleanup(watch(**dropped))
     try:
         asyncio.run(administer(url, f'CREATE DATABASE "{name}"'))
     except asyncpg.InsufficientPrivilegeError:
@@ -81,47 +88,52 @@ def use_a_database_of_our_own(config: pytest.Config, url: str) -> str:
             "own: grant it CREATEDB, or unset DATABASE_URL to use a local server",
             returncode=1,
         )
-    config.add_cleanup(lambda: asyncio.run(drop_database(url, name)))
-    set_environment(config, "DATABASE_URL", with_database(url, name))
-    return f"PostgreSQL {version}, at DATABASE_URL (database {name}, dropped afterwards)"
+    config.add_cleanup(partial(undo, dropped))
+    header = f"PostgreSQL {version}, at DATABASE_URL (database {name}, dropped afterwards)"
+    return with_database(url, name), header
 
 
-def set_environment(config: pytest.Config, name: str, value: str) -> None:
-    """Set an environment variable for this run; it is restored when the run ends."""
-    environment = pytest.MonkeyPatch()
-    environment.setenv(name, value)
-    config.add_cleanup(environment.undo)
+@asynccontextmanager
+async def connected(url: str, **options: Any) -> AsyncIterator[asyncpg.Connection]:
+    """A connection to the database at `url` (asyncpg.connect's `options`), closed afterwards."""
+    connection = await asyncpg.connect(url, timeout=CONNECT_TIMEOUT, **options)
+    try:
+        yield connection
+    finally:
+        await connection.close()
 
 
 async def server_version(url: str) -> tuple[int, str]:
     """The major version of the server at `url`, and its full version for people."""
-    connection = await asyncpg.connect(url, timeout=CONNECT_TIMEOUT)
-    try:
+    async with connected(url) as connection:
         number = int(await connection.fetchval("SHOW server_version_num"))
-        version = str(await connection.fetchval("SHOW server_version"))
-    finally:
-        await connection.close()
-    return number // 10_000, version
+        return number // 10_000, str(await connection.fetchval("SHOW server_version"))
 
 
 async def administer(url: str, statement: str) -> None:
     """Run one statement on the server at `url`, connected to the URL's own database."""
-    connection = await asyncpg.connect(url, timeout=CONNECT_TIMEOUT)
-    try:
+    async with connected(url) as connection:
         await connection.execute(statement)
-    finally:
-        await connection.close()
 
 
-async def drop_database(url: str, name: str) -> None:
-    """Drop a database of the server at `url`, closing whatever still uses it."""
-    await administer(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def with_database(database_url: str, database: str) -> str:
+    """The URL naming another database on the same server, its other query parameters kept."""
+    parts = urlsplit(database_url)
+    query = [(key, value) for key, value in parse_qsl(parts.query) if key not in DATABASE_KEYS]
+    return urlunsplit(parts._replace(path=f"/{database}", query=urlencode(query)))
 
 
-def watch(**undo: str) -> Callable[[], None]:
-    """Start a watchdog that undoes `undo` if the run dies first (SIGKILL, a crash)."""
+def with_server_setting(database_url: str, name: str, value: str) -> str:
+    """The URL with a server setting: asyncpg sends unknown query parameters as settings."""
+    parts = urlsplit(database_url)
+    query = [*parse_qsl(parts.query), (name, value)]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def watch(**undone: str) -> Callable[[], None]:
+    """Start a watchdog that will `undo` these if the run dies first; what dismisses it."""
     process = subprocess.Popen(  # noqa: S603 (this Python, running this module)
-        [sys.executable, "-m", "tests.database", json.dumps(undo)],
+        [sys.executable, "-m", "tests.database", json.dumps(undone)],
         stdin=subprocess.PIPE,
         cwd=PROJECT,
         start_new_session=True,  # a Ctrl-C for the run does not reach it
@@ -129,7 +141,6 @@ def watch(**undo: str) -> Callable[[], None]:
     )
 
     def dismiss() -> None:
-        """The run cleaned up: the watchdog exits without doing anything."""
         process.communicate(DISMISSED)
 
     return dismiss
@@ -141,9 +152,10 @@ def undo(what: dict[str, Any]) -> None:
         stop(Path(what["data"]))
         shutil.rmtree(what["folder"], ignore_errors=True)
     if "database" in what:
-        asyncio.run(drop_database(what["database_url"], what["database"]))
+        drop = f'DROP DATABASE IF EXISTS "{what["database"]}" WITH (FORCE)'
+        asyncio.run(administer(what["database_url"], drop))
 
 
 if __name__ == "__main__":
-    if sys.stdin.read() != DISMISSED:
+    if sys.stdin.read() != DISMISSED:  # the run died without dismissing the watchdog
         undo(json.loads(sys.argv[1]))

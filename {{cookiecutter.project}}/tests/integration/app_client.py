@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import asyncpg
 import httpx2
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from {{ cookiecutter.__package }}.core.migrate import apply_migrations
+
+from ..database import connected
 
 
 @asynccontextmanager
@@ -25,14 +26,14 @@ async def app_client(app: FastAPI) -> AsyncIterator[httpx2.AsyncClient]:
         yield client
 
 
-async def migrated_and_empty(connection: asyncpg.Connection) -> None:
+async def migrated_and_empty(database_url: str) -> None:
     """Apply the migrations, then empty every table but their own history."""
-    await apply_migrations(connection)
-    tables = await connection.fetch(
-        "SELECT quote_ident(tablename) AS name FROM pg_tables"
-        " WHERE schemaname = current_schema() AND tablename <> 'schema_migrations'"
-    )
-    if tables:
-        await connection.execute(
-            f"TRUNCATE {', '.join(table['name'] for table in tables)} RESTART IDENTITY"
+    async with connected(database_url) as connection:
+        await apply_migrations(connection)
+        tables = await connection.fetch(
+            "SELECT quote_ident(tablename) AS name FROM pg_tables"
+            " WHERE schemaname = current_schema() AND tablename <> 'schema_migrations'"
         )
+        if tables:
+            names = ", ".join(table["name"] for table in tables)
+            await connection.execute(f"TRUNCATE {names} RESTART IDENTITY")

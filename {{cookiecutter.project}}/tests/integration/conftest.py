@@ -14,7 +14,7 @@ import pytest
 from {{ cookiecutter.__package }}.app import create_app
 from {{ cookiecutter.__package }}.settings import Settings
 
-from ..database import CONNECT_TIMEOUT
+from ..database import connected
 from ..database import pytest_configure as pytest_configure
 from ..database import pytest_report_header as pytest_report_header
 from ..settings import settings_for_tests
@@ -45,17 +45,14 @@ def settings(database_url: str) -> Settings:
 @pytest.fixture
 async def connection(database_url: str) -> AsyncIterator[asyncpg.Connection]:
     """A direct connection to the test database, to look behind the API's back."""
-    connection = await asyncpg.connect(database_url, timeout=CONNECT_TIMEOUT)
-    try:
+    async with connected(database_url) as connection:
         yield connection
-    finally:
-        await connection.close()
 
 
 @pytest.fixture
-async def empty_tables(connection: asyncpg.Connection) -> None:
+async def empty_tables(database_url: str) -> None:
     """The migrations applied and every table empty; what the last test wrote stays to look at."""
-    await migrated_and_empty(connection)
+    await migrated_and_empty(database_url)
 
 
 @pytest.fixture
@@ -69,10 +66,7 @@ async def client(settings: Settings, empty_tables: None) -> AsyncIterator[httpx2
 async def schema(database_url: str) -> AsyncIterator[str]:
     """A new, empty schema, dropped afterwards."""
     name = f"test_schema_{uuid.uuid4().hex}"
-    admin = await asyncpg.connect(database_url)
-    await admin.execute(f'CREATE SCHEMA "{name}"')
-    try:
+    async with connected(database_url) as admin:
+        await admin.execute(f'CREATE SCHEMA "{name}"')
         yield name
-    finally:
         await admin.execute(f'DROP SCHEMA "{name}" CASCADE')
-        await admin.close()

@@ -6,13 +6,11 @@ import asyncio
 import os
 from typing import Any
 
-import asyncpg
 import schemathesis
 from hypothesis import settings
 
-from {{ cookiecutter.__package }}.main import app
+from {{ cookiecutter.__package }}.asgi import app
 
-from ..database import CONNECT_TIMEOUT
 from .app_client import migrated_and_empty
 
 # The app on the test database, called in-process; its first request starts its lifespan.
@@ -31,20 +29,12 @@ def test_every_operation_answers_as_documented(case: schemathesis.Case[Any]) -> 
     case.call_and_validate()
 
 
-async def reset_the_tables() -> None:
-    connection = await asyncpg.connect(os.environ["DATABASE_URL"], timeout=CONNECT_TIMEOUT)
-    try:
-        await migrated_and_empty(connection)
-    finally:
-        await connection.close()
-
-
 # Schemathesis builds the state machine's class from the document, at run time.
 class TaskWorkflow(schema.as_state_machine()):  # type: ignore[misc]
     """Sequences of calls along the links, each from empty tables: a replay sees the same ids."""
 
     def setup(self) -> None:
-        asyncio.run(reset_the_tables())
+        asyncio.run(migrated_and_empty(os.environ["DATABASE_URL"]))
 
 
 TestSequencesOfCallsAlongTheLinks = TaskWorkflow.TestCase

@@ -8,7 +8,7 @@ import anyio
 import asyncpg
 import pytest
 
-from {{ cookiecutter.__package }}.core import migrate
+from {{ cookiecutter.__package }}.core import cli
 from {{ cookiecutter.__package }}.core.migrate import (
     Migration,
     MigrationError,
@@ -16,7 +16,7 @@ from {{ cookiecutter.__package }}.core.migrate import (
     load_migrations,
 )
 
-from .database_urls import with_server_setting
+from ..database import connected, with_server_setting
 
 pytestmark = pytest.mark.anyio
 
@@ -24,14 +24,15 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 async def fresh_schema(database_url: str, schema: str) -> AsyncIterator[asyncpg.Connection]:
     """A connection whose search_path is a new, empty schema."""
-    connection = await asyncpg.connect(database_url, server_settings={"search_path": schema})
-    try:
+    async with connected(database_url, server_settings={"search_path": schema}) as connection:
         yield connection
-    finally:
-        await connection.close()
 
 
-async def test_migrations_apply_once(fresh_schema: asyncpg.Connection) -> None:
+async def test_migrations_apply_once_and_leave_no_lock_or_setting_behind(
+    fresh_schema: asyncpg.Connection,
+) -> None:
+    timeout = await fresh_schema.fetchval("SHOW statement_timeout")
+
     first = await apply_migrations(fresh_schema)
     second = await apply_migrations(fresh_schema)
 
@@ -40,6 +41,10 @@ async def test_migrations_apply_once(fresh_schema: asyncpg.Connection) -> None:
     versions = await fresh_schema.fetch("SELECT version FROM schema_migrations ORDER BY version")
     assert [row["version"] for row in versions] == [migration.version for migration in first]
     assert await fresh_schema.fetchval("SELECT count(*) FROM tasks") == 0
+    # Nothing outlives a transaction, as a transaction-mode pooler such as PgBouncer needs.
+    held = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+    assert await fresh_schema.fetchval(held) == 0
+    assert await fresh_schema.fetchval("SHOW statement_timeout") == timeout
 
 
 async def test_new_migrations_are_applied_in_order(fresh_schema: asyncpg.Connection) -> None:
@@ -72,7 +77,7 @@ async def test_an_edited_migration_is_refused_and_migrate_says_so_in_one_line(
     await fresh_schema.execute("UPDATE schema_migrations SET checksum = 'edited'")
     monkeypatch.setenv("DATABASE_URL", with_server_setting(database_url, "search_path", schema))
     with pytest.raises(SystemExit, match=r"^error: cannot migrate the database .* changed after"):
-        await anyio.to_thread.run_sync(migrate.main)  # in a thread: it runs its own event loop
+        await anyio.to_thread.run_sync(cli.main, ["migrate"])  # in a thread: it runs its own loop
 
 
 async def test_failed_migration_leaves_no_trace(fresh_schema: asyncpg.Connection) -> None:
@@ -84,14 +89,3 @@ async def test_failed_migration_leaves_no_trace(fresh_schema: asyncpg.Connection
     assert await fresh_schema.fetchval("SELECT to_regclass('half')") is None
     # The history table is created in the same transaction, and rolled back with it.
     assert await fresh_schema.fetchval("SELECT to_regclass('schema_migrations')") is None
-
-
-async def test_migrations_leave_no_lock_or_setting_behind(fresh_schema: asyncpg.Connection) -> None:
-    timeout = await fresh_schema.fetchval("SHOW statement_timeout")
-
-    await apply_migrations(fresh_schema)
-
-    # Nothing outlives a transaction, as a transaction-mode pooler such as PgBouncer needs.
-    held = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
-    assert await fresh_schema.fetchval(held) == 0
-    assert await fresh_schema.fetchval("SHOW statement_timeout") == timeout

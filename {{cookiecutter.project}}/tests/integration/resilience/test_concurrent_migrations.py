@@ -15,9 +15,9 @@ from {{ cookiecutter.__package }}.app import create_app
 from {{ cookiecutter.__package }}.core.migrate import Migration, apply_migrations, load_migrations
 from {{ cookiecutter.__package }}.settings import Settings
 
+from ...database import with_server_setting
 from ...settings import settings_for_tests
 from ..app_client import app_client
-from ..database_urls import with_server_setting
 
 pytestmark = pytest.mark.anyio
 

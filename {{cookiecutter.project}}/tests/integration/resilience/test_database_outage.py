@@ -22,13 +22,14 @@ import pytest
 from {{ cookiecutter.__package }}.app import create_app
 from {{ cookiecutter.__package }}.core import database
 from {{ cookiecutter.__package }}.settings import Settings
-{% if cookiecutter.include_metrics %}
+
+from ...database import with_server_setting
+{%- if cookiecutter.include_metrics %}
 from ...metrics_text import scraped_value
 {%- endif %}
 from ...service_log import service_logging
 from ...settings import settings_for_tests
 from ..app_client import app_client
-from ..database_urls import with_server_setting
 from .proxy import DatabaseProxy
 
 pytestmark = pytest.mark.anyio

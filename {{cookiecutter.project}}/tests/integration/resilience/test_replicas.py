@@ -22,8 +22,8 @@ import pytest
 
 from {{ cookiecutter.__package }}.core.migrate import load_migrations
 
+from ...database import with_server_setting
 from ...settings import outside_the_project, service_environment
-from ..database_urls import with_server_setting
 from ..running_service import RunningService, start_service, wait_until_healthy
 from .load_balancer import Answer, RoundRobin, round_robin
 
