@@ -54,7 +54,6 @@ TEST_RESULTS = Path("test-results")  # JUnit XML, one file per session
 TEST_SUITES = ("unit", "integration")
 {%- if cookiecutter.include_image %}
 IMAGE_TAG = "{{ cookiecutter.project }}:dev"
-CONTAINER_ENGINES = ("docker", "podman")
 ENGINE_TIMEOUT = 60
 {%- endif %}
 RAN: list[str] = []  # the sessions of this run that got as far as their own code
@@ -69,13 +68,7 @@ def install_locked(session: nox.Session, *selection: str) -> None:
 
 @nox.session(python=TOOLS_PYTHON)
 def lint(session: nox.Session) -> None:
-{%- if cookiecutter.include_image and cookiecutter.include_kubernetes %}
-    """Check the code (ruff, mypy), the Dockerfile, .github/ and the Kubernetes manifests."""
-{%- elif cookiecutter.include_image %}
-    """Check the code (ruff, mypy), the Dockerfile and .github/."""
-{%- else %}
-    """Check the code (ruff, mypy) and .github/."""
-{%- endif %}
+    """Check the code (ruff, mypy){% if cookiecutter.include_image %}, the Dockerfile{% endif %}{% if cookiecutter.include_image and cookiecutter.include_kubernetes %}, the Kubernetes manifests{% endif %} and .github/."""
     RAN.append(session.name)
     install_locked(session, "--group=dev")  # for mypy, the tests' and the tools' dependencies
     session.run("ruff", "check", ".")
@@ -201,10 +194,9 @@ def image(session: nox.Session) -> None:
             return  # --install-only
         image_id = Path(folder, "image-id").read_text(encoding="utf-8").strip()
     session.log(f"Built image {image_id} ({IMAGE_TAG}); testing it")
-    results = TEST_RESULTS / f"{session.name}.xml"
     session.run(
         "pytest",
-        f"--junitxml={results}",
+        f"--junitxml={TEST_RESULTS / 'image.xml'}",
         "--override-ini=testpaths=tests/image",
         *session.posargs,
         env={"IMAGE": image_id, "CONTAINER_ENGINE": engine},
@@ -217,7 +209,7 @@ def image(session: nox.Session) -> None:
 
 def container_engine(session: nox.Session) -> str:
     """The first container engine that answers, or the session fails in one line."""
-    for engine in filter(shutil.which, CONTAINER_ENGINES):
+    for engine in filter(shutil.which, ("docker", "podman")):
         try:
             answer = subprocess.run(  # noqa: S603 (docker or podman, fixed arguments)
                 [engine, "info"], capture_output=True, timeout=ENGINE_TIMEOUT, check=False
@@ -274,8 +266,7 @@ def push_tag(session: nox.Session, engine: str, image_id: str, tag: str) -> str:
 
 def repository(reference: str) -> str:
     """The reference without its tag: `ghcr.io/owner/name:tag` is `ghcr.io/owner/name`."""
-    path, _, last = reference.rpartition("/")
-    return f"{path}/{last.partition(':')[0]}" if path else last.partition(":")[0]
+    return re.sub(r":[^/]*$", "", reference)
 
 
 def image_details(engine: str, name: str) -> dict[str, Any]:
