@@ -1,7 +1,4 @@
-"""Check that CI runs what a bare `nox` runs, with the same tools: `nox -s lint` runs this.
-
-docs/ci.md lists what it compares; each difference is one line.
-"""
+"""Check that CI runs what a bare `nox` runs, with the same tools (docs/ci.md lists them)."""
 
 from __future__ import annotations
 
@@ -98,7 +95,7 @@ def session_problems(calls: list[str], defaults: Listing, ci_only: Listing) -> I
     for session in expected:
         if session not in calls:
             yield f"{WORKFLOW} never calls the nox session {session}, which CI must run"
-    for session in calls:
+    for session, count in Counter(calls).items():
         if session in local:
             yield f"{WORKFLOW} calls {session}, a session for local runs only"
         elif session not in expected:
@@ -106,7 +103,6 @@ def session_problems(calls: list[str], defaults: Listing, ci_only: Listing) -> I
                 f"{WORKFLOW} calls {session}, which is neither a default nox session nor one "
                 "tagged `ci`"
             )
-    for session, count in Counter(calls).items():
         if count > 1:
             yield f"{WORKFLOW} calls {session} {count} times"
 
