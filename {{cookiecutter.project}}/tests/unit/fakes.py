@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import NoReturn, cast
 
@@ -16,7 +14,6 @@ from {{ cookiecutter.__package }}.core.database import (
     DatabaseUnavailableError,
     PoolSizes,
 )
-from {{ cookiecutter.__package }}.settings import Settings
 from {{ cookiecutter.__package }}.tasks.schemas import Task, TaskCreate, TaskUpdate
 
 
@@ -93,9 +90,3 @@ class FakeDatabase(Database):
     async def ping(self) -> None:
         if not self.available:
             raise DatabaseUnavailableError
-
-
-@asynccontextmanager
-async def open_fake_database(settings: Settings) -> AsyncIterator[Database]:
-    """Stands in for open_database in the app's lifespan."""
-    yield FakeDatabase()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 from fastapi import FastAPI
@@ -10,7 +11,7 @@ from {{ cookiecutter.__package }}.app import create_app
 from {{ cookiecutter.__package }}.tasks.repository import get_task_repository
 
 from ..settings import settings_for_tests
-from .fakes import InMemoryTaskRepository, open_fake_database
+from .fakes import FakeDatabase, InMemoryTaskRepository
 
 # Nothing connects to this URL: the fake database opens no connection.
 UNIT_SETTINGS = settings_for_tests(
@@ -20,7 +21,8 @@ UNIT_SETTINGS = settings_for_tests(
 
 def app_with(repository: InMemoryTaskRepository | None = None, **changes: Any) -> FastAPI:
     """The app on a fake database, with this repository (else an empty one) and these settings."""
-    app = create_app(UNIT_SETTINGS.model_copy(update=changes), database=open_fake_database)
+    settings = UNIT_SETTINGS.model_copy(update=changes)
+    app = create_app(settings, database=lambda _: nullcontext(FakeDatabase()))
     tasks = repository or InMemoryTaskRepository()
     app.dependency_overrides[get_task_repository] = lambda: tasks
     return app

@@ -23,15 +23,11 @@ def test_ready_when_the_database_answers(client: TestClient) -> None:
     assert (response.status_code, response.json()) == (200, {"status": "ready"})
 
 
-def unavailable_database(_settings: object) -> nullcontext[FakeDatabase]:
-    """The lifespan's database, unavailable."""
-    return nullcontext(FakeDatabase(available=False))
-
-
 # /tasks runs the real repository, on the lifespan's database: the unavailable fake.
 @pytest.mark.parametrize("path", ["/ready", "/tasks"])
 def test_while_the_database_is_unavailable_the_routes_that_need_it_answer_503(path: str) -> None:
-    with TestClient(create_app(UNIT_SETTINGS, database=unavailable_database)) as client:
+    app = create_app(UNIT_SETTINGS, database=lambda _: nullcontext(FakeDatabase(available=False)))
+    with TestClient(app) as client:
         response = client.get(path)
 
     assert response.status_code == 503
