@@ -20,13 +20,11 @@ async def fail_inside_a_borrowed_connection(database: Database, error: Exception
 @pytest.mark.parametrize(
     ("error", "raised", "unavailable"),
     [
-        # What asyncpg raises on a connection whose server crashed mid-statement.
         (asyncpg.InternalClientError("cannot switch to state 12"), DatabaseUnavailableError, 1),
-        # What a standby (or a read-only database) answers a write.
         (asyncpg.ReadOnlySQLTransactionError("read-only"), DatabaseUnavailableError, 1),
         (asyncpg.UniqueViolationError(), asyncpg.UniqueViolationError, 0),
     ],
-    ids=["crash-mid-statement", "read-only", "the-requests-own"],
+    ids=["server-crashed-mid-statement", "standby-refuses-writes", "the-requests-own"],
 )
 def test_only_an_error_that_means_the_database_cannot_serve_now_is_unavailable(
     error: Exception, raised: type[Exception], unavailable: int

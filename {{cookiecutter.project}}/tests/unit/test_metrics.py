@@ -79,12 +79,10 @@ def test_log_lines_that_could_not_be_written_are_counted(app: FastAPI, capsys: C
 def test_the_pool_the_database_outages_and_the_process_are_shown(client: TestClient) -> None:
     scraped = scrape(client)
 
-    sizes = FakeDatabase.POOL_SIZES
     names = {sample.name for sample in scraped}
     assert {"process_resident_memory_bytes", "process_cpu_seconds_total", "python_info"} <= names
-    assert value(scraped, "db_pool_connections") == sizes.open
-    assert value(scraped, "db_pool_idle_connections") == sizes.idle
-    assert value(scraped, "db_pool_max_connections") == sizes.max
+    pool = ("db_pool_connections", "db_pool_idle_connections", "db_pool_max_connections")
+    assert tuple(value(scraped, gauge) for gauge in pool) == FakeDatabase.POOL_SIZES
     assert value(scraped, "db_unavailable_total") == 0
 
 
@@ -94,12 +92,10 @@ def test_openmetrics_is_served_to_a_scraper_that_asks_for_it(client: TestClient)
     assert response.text.endswith("# EOF\n")
 
 
-def test_each_app_counts_only_its_own_requests() -> None:
+def test_each_app_counts_only_its_own_requests(client: TestClient) -> None:
     with TestClient(app_with()) as busy:
         busy.get("/health")
-    with TestClient(app_with()) as idle:
-        counted = requests_counted(scrape(idle))
-    assert counted == {}
+    assert requests_counted(scrape(client)) == {}
 
 
 def test_no_metrics_route_when_switched_off() -> None:
