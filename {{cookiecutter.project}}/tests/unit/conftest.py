@@ -1,4 +1,4 @@
-"""Unit-test fixtures: the app with its repository replaced by an in-memory fake."""
+"""Unit-test fixtures: the app with its repositories replaced by an in-memory fake."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ from .service import app_with
 
 
 @pytest.fixture
-def repository() -> InMemoryTaskRepository:
+def task_repository() -> InMemoryTaskRepository:
     return InMemoryTaskRepository()
 
 
 @pytest.fixture
-def app(repository: InMemoryTaskRepository) -> FastAPI:
-    return app_with(repository)
+def app(task_repository: InMemoryTaskRepository) -> FastAPI:
+    return app_with(tasks=task_repository)
 
 
 @pytest.fixture

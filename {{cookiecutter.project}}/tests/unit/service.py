@@ -19,10 +19,10 @@ UNIT_SETTINGS = settings_for_tests(
 )
 
 
-def app_with(repository: InMemoryTaskRepository | None = None, **changes: Any) -> FastAPI:
-    """The app on a fake database, with this repository (else an empty one) and these settings."""
+def app_with(tasks: InMemoryTaskRepository | None = None, **changes: Any) -> FastAPI:
+    """The app on a fake database, with these repositories (else empty ones) and settings."""
     settings = UNIT_SETTINGS.model_copy(update=changes)
     app = create_app(settings, database=lambda _: nullcontext(FakeDatabase()))
-    tasks = repository or InMemoryTaskRepository()
-    app.dependency_overrides[get_task_repository] = lambda: tasks
+    task_repository = tasks or InMemoryTaskRepository()
+    app.dependency_overrides[get_task_repository] = lambda: task_repository
     return app

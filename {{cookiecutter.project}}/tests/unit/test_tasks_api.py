@@ -11,6 +11,7 @@ from {{ cookiecutter.__package }}.core.problems import MAX_REPORTED_PROBLEMS
 from {{ cookiecutter.__package }}.tasks.schemas import TITLE_MAX_LENGTH
 
 from .fakes import InMemoryTaskRepository
+from .problems import locations, problem
 
 
 def create_task(client: TestClient, **body: Any) -> Any:
@@ -20,27 +21,13 @@ def create_task(client: TestClient, **body: Any) -> Any:
     return response.json()
 
 
-def problem(response: Any, status: int) -> Any:
-    """The problem details of an error response, checked for their shape and status."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
-    assert body["status"] == status
-    assert {"type", "title", "status", "detail"} <= body.keys()
-    return body
-
-
-def locations(body: dict[str, Any]) -> list[list[str | int]]:
-    return [error["location"] for error in body["errors"]]
-
-
 @pytest.mark.parametrize(
     "body",
     [{}, {"completed": True}, {"id": 7, "created_at": "1999-01-01T00:00:00Z"}],
     ids=["default", "completed", "read-only-fields-ignored"],
 )
 def test_create_returns_the_stored_task_with_its_id(
-    client: TestClient, repository: InMemoryTaskRepository, body: dict[str, Any]
+    client: TestClient, task_repository: InMemoryTaskRepository, body: dict[str, Any]
 ) -> None:
     response = client.post("/tasks", json={"title": "Write docs", **body})
 
@@ -50,7 +37,7 @@ def test_create_returns_the_stored_task_with_its_id(
     assert task["id"] == 1  # the first, whatever id the body gave
     assert task["created_at"] != "1999-01-01T00:00:00Z"
     assert response.headers["location"] == f"/tasks/{task['id']}"
-    assert repository.tasks[task["id"]].model_dump(mode="json") == task
+    assert task_repository.tasks[task["id"]].model_dump(mode="json") == task
 
 
 @pytest.mark.parametrize(
