@@ -1,4 +1,4 @@
-"""Fixtures for the image tests: the image `nox -s image` built, and a database for it."""
+"""The image tests need the image `nox -s image` built and a database; most share one container."""
 
 from __future__ import annotations
 

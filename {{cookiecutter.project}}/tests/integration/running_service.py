@@ -47,8 +47,7 @@ def free_port() -> int:
     """A loopback port nothing listens on right now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
+        return int(probe.getsockname()[1])
 
 
 async def start_service(log: Path, settings: dict[str, str]) -> RunningService:

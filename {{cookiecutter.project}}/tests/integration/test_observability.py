@@ -1,8 +1,4 @@
-{%- if cookiecutter.include_metrics -%}
-"""What the running service tells its operators: its log lines and its metrics."""
-{%- else -%}
-"""What the running service tells its operators: its log lines."""
-{%- endif %}
+"""What the running service tells its operators: its log lines{% if cookiecutter.include_metrics %} and its metrics{% endif %}."""
 
 from __future__ import annotations
 
