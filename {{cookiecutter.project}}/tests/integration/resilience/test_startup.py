@@ -23,7 +23,7 @@ import anyio
 import asyncpg
 import pytest
 
-from {{ cookiecutter.__package }}.core import migrate, serve
+from {{ cookiecutter.__package }}.core import cli, migrate
 from {{ cookiecutter.__package }}.core.migrate import apply_migrations, load_migrations
 from {{ cookiecutter.__package }}.settings import Settings
 
@@ -76,7 +76,7 @@ def refusal(
     for name, value in settings.items():
         monkeypatch.setenv(name, value)
     with pytest.raises(SystemExit) as stopped:
-        serve.main([])
+        cli.main([])
     message = str(stopped.value.code)
     assert message.startswith("error: "), message
     assert "\n" not in message
@@ -199,8 +199,8 @@ def on_port(port: int) -> Settings:
 
 
 def test_a_busy_port_stops_the_start_in_one_line(busy_port: int) -> None:
-    with pytest.raises(serve.StartupError) as refused:
-        serve.check_ports(on_port(busy_port))
+    with pytest.raises(cli.StartupError) as refused:
+        cli.check_ports(on_port(busy_port))
 
     assert str(refused.value) == (
         f"cannot listen on 127.0.0.1:{busy_port}: the address is already in use "
@@ -213,7 +213,7 @@ def test_a_free_port_passes_the_check() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
 
-    serve.check_ports(on_port(port))
+    cli.check_ports(on_port(port))
 {%- if cookiecutter.include_metrics %}
 
 
@@ -221,8 +221,8 @@ def test_a_busy_metrics_port_stops_the_start_in_one_line(busy_port: int) -> None
     # PORT 0: any free port, so that only METRICS_PORT can be refused.
     settings = on_port(0).model_copy(update={"metrics_port": busy_port})
 
-    with pytest.raises(serve.StartupError) as refused:
-        serve.check_ports(settings)
+    with pytest.raises(cli.StartupError) as refused:
+        cli.check_ports(settings)
 
     assert str(refused.value) == (
         f"cannot listen on 127.0.0.1:{busy_port}: the address is already in use "
@@ -252,10 +252,10 @@ def test_a_metrics_port_that_cannot_work_stops_the_start_in_one_line(
         monkeypatch.setenv(name, setting)
     for name, setting in variables.items():
         monkeypatch.setenv(name, setting)
-    monkeypatch.setattr(serve, "check_output", lambda: None)
+    monkeypatch.setattr(cli, "check_output", lambda: None)
 
     with pytest.raises(SystemExit) as stopped:
-        serve.main([])
+        cli.main([])
 
     assert stopped.value.code == f"error: invalid settings: {problem}"
 {%- endif %}
@@ -264,8 +264,8 @@ def test_a_metrics_port_that_cannot_work_stops_the_start_in_one_line(
 def test_an_address_not_on_this_machine_stops_the_start_in_one_line() -> None:
     settings = SETTINGS.model_copy(update={"host": "192.0.2.1", "port": 8000})
 
-    with pytest.raises(serve.StartupError, match=r"^cannot listen on 192\.0\.2\.1:8000: no net"):
-        serve.check_ports(settings)
+    with pytest.raises(cli.StartupError, match=r"^cannot listen on 192\.0\.2\.1:8000: no net"):
+        cli.check_ports(settings)
 
 
 async def connection_refused(dsn: str, **options: Any) -> None:
@@ -275,8 +275,8 @@ async def connection_refused(dsn: str, **options: Any) -> None:
 
 def exit_message(monkeypatch: pytest.MonkeyPatch, command: Any) -> str:
     """What a command printed as it exited, with SETTINGS read from the environment."""
-    monkeypatch.setattr(serve, "read_settings", lambda: SETTINGS)
-    monkeypatch.setattr(serve, "configure_logging", lambda settings: None)
+    monkeypatch.setattr(cli, "read_settings", lambda: SETTINGS)
+    monkeypatch.setattr(cli, "configure_logging", lambda settings: None)
     with pytest.raises(SystemExit) as stopped:
         command()
     return str(stopped.value.code)
@@ -287,8 +287,8 @@ def test_migrate_says_the_database_is_unreachable_as_the_start_does(
 ) -> None:
     monkeypatch.setattr(asyncpg, "connect", connection_refused)
 
-    migrated = exit_message(monkeypatch, migrate.main)
-    started = exit_message(monkeypatch, lambda: serve.main([]))
+    migrated = exit_message(monkeypatch, lambda: cli.main(["migrate"]))
+    started = exit_message(monkeypatch, lambda: cli.main([]))
 
     assert migrated == (
         "error: cannot connect to the database at 127.0.0.1:5999: "
@@ -325,8 +325,8 @@ def test_a_failing_migration_is_named_in_one_line(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(asyncpg, "connect", connect_broken)
     first = migrate.load_migrations()[0]
 
-    with pytest.raises(serve.StartupError) as refused:
-        asyncio.run(serve.prepare_database(SETTINGS, migrate=True))
+    with pytest.raises(cli.StartupError) as refused:
+        asyncio.run(cli.prepare_database(SETTINGS, migrate=True))
 
     assert str(refused.value) == (
         f"cannot migrate the database at 127.0.0.1:5999: migration {first.file_name} failed: "
