@@ -6,6 +6,8 @@ import asyncpg
 import httpx2
 import pytest
 
+from {{ cookiecutter.__package }}.tasks.schemas import TITLE_MAX_LENGTH
+
 pytestmark = pytest.mark.anyio
 
 
@@ -46,6 +48,17 @@ async def test_task_round_trip_keeps_a_unicode_title(
     assert (await client.delete(url)).status_code == 204
     assert (await client.get(url)).status_code == 404
     assert await connection.fetchval("SELECT count(*) FROM tasks") == 0
+
+
+@pytest.mark.usefixtures("empty_tables")
+async def test_the_table_holds_the_longest_title_the_api_accepts_and_no_longer(
+    connection: asyncpg.Connection,
+) -> None:
+    # The migration's CHECK mirrors TITLE_MAX_LENGTH: changing one alone fails here.
+    insert = "INSERT INTO tasks (title) VALUES ($1)"
+    await connection.execute(insert, "x" * TITLE_MAX_LENGTH)
+    with pytest.raises(asyncpg.CheckViolationError):
+        await connection.execute(insert, "x" * (TITLE_MAX_LENGTH + 1))
 
 
 async def test_unknown_ids_are_not_found(client: httpx2.AsyncClient) -> None:
