@@ -3,8 +3,6 @@
 # ///
 """Quality gates: a bare `nox` runs lint, unit, integration, coverage and verdict; as CI does."""
 
-from __future__ import annotations
-
 {% if cookiecutter.include_image -%}
 import json
 {% endif -%}

@@ -1,7 +1,5 @@
 """Everyday developer commands (`invoke --list`), on DATABASE_URL or an embedded PostgreSQL."""
 
-from __future__ import annotations
-
 import os
 import signal
 import subprocess

@@ -1,7 +1,5 @@
 """What every suite shares: no setting of the developer's reaches a test."""
 
-from __future__ import annotations
-
 import os
 
 import pytest

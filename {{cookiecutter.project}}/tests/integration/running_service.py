@@ -1,7 +1,5 @@
 """Run the service (`python -m <package>`) in a process of its own, as production does."""
 
-from __future__ import annotations
-
 import asyncio
 import signal
 import socket

@@ -1,7 +1,5 @@
 """The OpenAPI document tells the truth: Schemathesis checks the app on PostgreSQL against it."""
 
-from __future__ import annotations
-
 import asyncio
 import os
 from typing import Any

@@ -1,7 +1,5 @@
 """`python -m {{ cookiecutter.__package }} migrate` applies what is pending and says so."""
 
-from __future__ import annotations
-
 import anyio
 import pytest
 

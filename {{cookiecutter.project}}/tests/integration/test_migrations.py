@@ -1,7 +1,5 @@
 """Migrations run once each and in order, notice edited files, and a failed one leaves no trace."""
 
-from __future__ import annotations
-
 from collections.abc import AsyncIterator
 
 import anyio

@@ -1,7 +1,5 @@
 """What the running service tells its operators: its log lines{% if cookiecutter.include_metrics %} and its metrics{% endif %}."""
 
-from __future__ import annotations
-
 import json
 {%- if cookiecutter.include_metrics %}
 from contextlib import AsyncExitStack, nullcontext

@@ -1,7 +1,5 @@
 """The task API against a real PostgreSQL: what the API says is what the table holds."""
 
-from __future__ import annotations
-
 import asyncpg
 import httpx2
 import pytest

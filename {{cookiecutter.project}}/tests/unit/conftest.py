@@ -1,7 +1,5 @@
 """Unit-test fixtures: the app with its repositories replaced by an in-memory fake."""
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 
 import pytest

@@ -1,7 +1,5 @@
 """Test doubles for the service's dependencies."""
 
-from __future__ import annotations
-
 import io
 import logging
 from datetime import UTC, datetime

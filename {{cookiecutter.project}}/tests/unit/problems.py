@@ -1,7 +1,5 @@
 """What every error answer of the service looks like: problem details (RFC 9457)."""
 
-from __future__ import annotations
-
 from typing import Any
 
 

@@ -1,7 +1,5 @@
 """The service as unit tests run it: the real app, an in-memory repository, no database."""
 
-from __future__ import annotations
-
 from contextlib import nullcontext
 from typing import Any
 

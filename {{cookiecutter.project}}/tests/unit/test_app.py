@@ -1,7 +1,5 @@
 """The app, what it serves at its edge, and the OpenAPI document it publishes."""
 
-from __future__ import annotations
-
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field

@@ -1,7 +1,5 @@
 """The command line: a command whose checks fail stops in one line, before it runs."""
 
-from __future__ import annotations
-
 import asyncio
 import socket
 from typing import Any

@@ -1,7 +1,5 @@
 """Which database errors mean "unavailable, retry later" (503); durations as its settings."""
 
-from __future__ import annotations
-
 import asyncio
 from unittest.mock import AsyncMock
 

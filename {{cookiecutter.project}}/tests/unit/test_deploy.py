@@ -1,7 +1,5 @@
 """What no schema knows of deploy/: it agrees with the service, its image and itself."""
 
-from __future__ import annotations
-
 import re
 from pathlib import Path
 from typing import Any

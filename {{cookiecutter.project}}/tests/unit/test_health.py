@@ -1,7 +1,5 @@
 """Liveness, readiness and the task routes without a database, with the database faked."""
 
-from __future__ import annotations
-
 from contextlib import nullcontext
 
 import pytest

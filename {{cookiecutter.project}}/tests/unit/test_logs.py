@@ -1,7 +1,5 @@
 """What the service's log lines look like, in each format, whoever writes them."""
 
-from __future__ import annotations
-
 import json
 import logging
 

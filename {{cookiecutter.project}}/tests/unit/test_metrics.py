@@ -1,7 +1,5 @@
 """GET /metrics: Prometheus's text format, with bounded labels, read by Prometheus's parser."""
 
-from __future__ import annotations
-
 import sys
 
 from fastapi import FastAPI

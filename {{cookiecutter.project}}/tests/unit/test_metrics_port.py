@@ -1,7 +1,5 @@
 """METRICS_PORT: /metrics on a port of its own, served by prometheus-client's server."""
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 

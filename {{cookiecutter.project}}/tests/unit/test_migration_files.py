@@ -1,7 +1,5 @@
 """Migration files are found, ordered and checked for well-formed names."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import pytest

@@ -1,7 +1,5 @@
 """One log line per request, and the request's id on its response and on every line."""
 
-from __future__ import annotations
-
 import re
 from typing import Any
 

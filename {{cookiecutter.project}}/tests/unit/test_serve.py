@@ -1,7 +1,5 @@
 """The start command runs Granian with the limits and timeouts the settings give."""
 
-from __future__ import annotations
-
 import os
 import signal
 from unittest.mock import Mock

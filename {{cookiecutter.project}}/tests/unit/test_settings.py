@@ -1,7 +1,5 @@
 """Settings come from the environment and refuse values the service cannot use."""
 
-from __future__ import annotations
-
 from typing import Any
 
 import pytest

@@ -1,7 +1,5 @@
 """The task API's contract, against the in-memory repository."""
 
-from __future__ import annotations
-
 from typing import Any
 
 import pytest

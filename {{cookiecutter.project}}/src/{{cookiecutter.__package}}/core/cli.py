@@ -3,8 +3,6 @@
 Whatever stops a command (a bad setting, an unreachable database, a busy port) exits 1 in one line.
 """
 
-from __future__ import annotations
-
 import argparse
 import asyncio
 import errno

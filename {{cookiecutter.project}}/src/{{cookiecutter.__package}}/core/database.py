@@ -1,7 +1,5 @@
 """The asyncpg connection pool, and the errors that mean the database is unavailable."""
 
-from __future__ import annotations
-
 import asyncio
 import logging
 from collections.abc import AsyncIterator
@@ -52,7 +50,7 @@ class LifespanNotRunError(RuntimeError):
         )
 
 
-def request_database(request: Request) -> Database:
+def request_database(request: Request) -> "Database":
     """The database the lifespan opened (app.py), for a request's route."""
     try:
         database: Database = request.state.database

@@ -1,7 +1,5 @@
 """Durations written as PostgreSQL's settings take them, such as `statement_timeout`."""
 
-from __future__ import annotations
-
 import math
 
 

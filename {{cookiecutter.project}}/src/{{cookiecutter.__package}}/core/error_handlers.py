@@ -1,7 +1,5 @@
 """Turn every error into a problem details response (problems.py), app-wide."""
 
-from __future__ import annotations
-
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any

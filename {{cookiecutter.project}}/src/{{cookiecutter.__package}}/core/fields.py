@@ -1,7 +1,5 @@
 """Schema pieces for every resource's bodies: storable visible text, read-only fields."""
 
-from __future__ import annotations
-
 import re
 from typing import Annotated, Any
 

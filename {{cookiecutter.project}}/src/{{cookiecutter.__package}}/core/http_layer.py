@@ -1,26 +1,20 @@
 """The ASGI layer every request passes: its id, the worker's limits, its log line{% if cookiecutter.include_metrics %} and metrics{% endif %}."""
 
-from __future__ import annotations
-
 import asyncio
 import re
 import secrets
 import time
 from contextlib import suppress
-from typing import TYPE_CHECKING
-
+{% if cookiecutter.include_metrics %}
+from prometheus_client import Histogram
+{%- endif %}
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from structlog.contextvars import bind_contextvars, reset_contextvars
+from structlog.typing import FilteringBoundLogger
 
 from .problems import echoed, problem_response
 from .routing import matching_routes
-
-if TYPE_CHECKING:
-{%- if cookiecutter.include_metrics %}
-    from prometheus_client import Histogram
-{%- endif %}
-    from starlette.types import ASGIApp, Message, Receive, Scope, Send
-    from structlog.typing import FilteringBoundLogger
 
 REQUEST_ID_HEADER = b"x-request-id"
 SANE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:+/=-]{1,128}")

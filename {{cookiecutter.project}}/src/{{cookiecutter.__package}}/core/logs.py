@@ -3,8 +3,6 @@
 Standard library records (asyncpg, Granian, warnings) go through structlog's ProcessorFormatter.
 """
 
-from __future__ import annotations
-
 import contextlib
 import logging
 import logging.config

@@ -3,8 +3,6 @@
 The request histogram is observed by the HTTP layer (http_layer.py).
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 

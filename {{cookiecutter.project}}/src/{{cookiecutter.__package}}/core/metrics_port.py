@@ -1,7 +1,5 @@
 """The metrics on a port of their own (METRICS_PORT), served from prometheus-client's thread."""
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 

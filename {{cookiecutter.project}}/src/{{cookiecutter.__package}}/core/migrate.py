@@ -3,8 +3,6 @@
 Run alone with `python -m {{ cookiecutter.__package }} migrate`.
 """
 
-from __future__ import annotations
-
 import hashlib
 import re
 from dataclasses import dataclass

@@ -1,7 +1,5 @@
 """What the OpenAPI document says beyond the routes: errors as problems, and request ids."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import Any
 

@@ -1,7 +1,5 @@
 """Path and query parameters every resource takes: ids and paging, in plain decimal only."""
 
-from __future__ import annotations
-
 import re
 from typing import Annotated
 

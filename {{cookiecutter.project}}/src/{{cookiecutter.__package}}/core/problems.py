@@ -3,8 +3,6 @@
 Client text is echoed only as a short prefix (`echoed`), never whole.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from http import HTTPStatus
 

@@ -1,7 +1,5 @@
 """The app's routes that a request matches, those of included routers too."""
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 
 from fastapi.routing import RouteContext, iter_route_contexts

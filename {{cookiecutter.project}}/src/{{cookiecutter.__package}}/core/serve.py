@@ -1,7 +1,5 @@
 """Serving the app in Granian, with the server limits the settings give."""
 
-from __future__ import annotations
-
 import os
 import signal
 import threading

@@ -1,7 +1,5 @@
 """The task resource's own errors: a missing or blank title is a 400, not the app-wide 422."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from ..core.error_handlers import BadRequestRule

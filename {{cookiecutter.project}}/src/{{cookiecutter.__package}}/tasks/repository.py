@@ -1,7 +1,5 @@
 """Where tasks are kept: the interface routes depend on, and its PostgreSQL implementation."""
 
-from __future__ import annotations
-
 from typing import Annotated, Protocol
 
 import asyncpg

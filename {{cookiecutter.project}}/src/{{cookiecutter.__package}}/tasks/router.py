@@ -1,7 +1,5 @@
 """The task resource: create, read, list, update and delete."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Response, status

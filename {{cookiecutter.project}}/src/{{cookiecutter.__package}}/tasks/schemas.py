@@ -1,7 +1,5 @@
 """The task API's request and response bodies, and the rules a title follows."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Annotated, Any, Self
 

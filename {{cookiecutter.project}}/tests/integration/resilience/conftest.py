@@ -1,7 +1,5 @@
 """Fixtures of the resilience scenarios, beside those of every integration test."""
 
-from __future__ import annotations
-
 from collections.abc import AsyncIterator
 
 import pytest

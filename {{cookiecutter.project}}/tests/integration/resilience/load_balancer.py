@@ -1,7 +1,5 @@
 """Spread requests over several instances of the service, as a load balancer does."""
 
-from __future__ import annotations
-
 import itertools
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager

@@ -12,8 +12,6 @@ server, `?host=/path/to/socket/dir`); the proxy itself always listens on 127.0.0
 - `restore()`: traffic flows again; what a partition held back is delivered.
 """
 
-from __future__ import annotations
-
 import asyncio
 import os
 import socket

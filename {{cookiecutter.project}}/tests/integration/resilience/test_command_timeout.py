@@ -5,8 +5,6 @@ when the client would wait on (its cancel request lost, say): a slow database is
 never a hang.
 """
 
-from __future__ import annotations
-
 from collections.abc import AsyncIterator
 
 import anyio

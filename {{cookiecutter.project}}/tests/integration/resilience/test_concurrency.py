@@ -1,8 +1,6 @@
 """Many requests at once: every create is stored once, updates never mix, and past the
 concurrency limit a request is refused at once with nothing stored."""
 
-from __future__ import annotations
-
 import asyncio
 from collections import Counter
 

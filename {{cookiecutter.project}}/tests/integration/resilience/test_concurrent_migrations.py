@@ -1,7 +1,5 @@
 """Instances that start together on one database apply each migration once."""
 
-from __future__ import annotations
-
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 

@@ -7,8 +7,6 @@ Whether the database is unreachable from the start or goes away under a running 
 back, with every task it confirmed still there.
 """
 
-from __future__ import annotations
-
 import asyncio
 import socket
 from collections.abc import AsyncIterator, Callable

@@ -9,8 +9,6 @@ The examples of a test share its `client` and its table on purpose: each example
 only what it sent itself, so the app need not start afresh for each of them.
 """
 
-from __future__ import annotations
-
 import json
 from typing import Any
 from urllib.parse import quote, urlencode

@@ -1,7 +1,5 @@
 """What the service does at its edge: body size, forwarded headers, documentation pages."""
 
-from __future__ import annotations
-
 import asyncio
 from collections.abc import Iterator, Mapping
 

@@ -8,8 +8,6 @@ Without the pause, a connection that reaches the server as it stops listening is
 with its request unanswered, whatever the server does.
 """
 
-from __future__ import annotations
-
 import asyncio
 import sys
 from collections.abc import AsyncIterator

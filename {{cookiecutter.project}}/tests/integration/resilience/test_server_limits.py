@@ -6,8 +6,6 @@ HTTP_HEADER_TIMEOUT; bodies that come too slowly get 408 after HTTP_BODY_TIMEOUT
 their places; and while all that goes on, /health answers promptly.
 """
 
-from __future__ import annotations
-
 import contextlib
 import socket
 import time

@@ -5,8 +5,6 @@ request stuck on the database cannot hold the process up: after `db_pool_close_t
 the pool closes its busy connections and the request gets a 503.
 """
 
-from __future__ import annotations
-
 import asyncio
 import logging
 from collections.abc import AsyncIterator

@@ -5,8 +5,6 @@ stop the service before it serves: one line on stderr that names the database's 
 status 1, no traceback, and nowhere the password, whatever is wrong with DATABASE_URL.
 """
 
-from __future__ import annotations
-
 import asyncio
 import functools
 import os

@@ -3,8 +3,6 @@
 FastAPI's own pages put the API's title into the HTML as it is; these escape it.
 """
 
-from __future__ import annotations
-
 import html
 
 from fastapi import APIRouter

@@ -1,7 +1,5 @@
 """Liveness and readiness probes."""
 
-from __future__ import annotations
-
 from fastapi import APIRouter, Request
 
 from ..database import request_database

@@ -1,7 +1,5 @@
 """The metrics at /metrics on the API's port, for Prometheus, unless METRICS_PORT moves them."""
 
-from __future__ import annotations
-
 from fastapi import APIRouter, Request, Response
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, choose_encoder
 
