@@ -50,15 +50,6 @@ class LifespanNotRunError(RuntimeError):
         )
 
 
-def request_database(request: Request) -> "Database":
-    """The database the lifespan opened (app.py), for a request's route."""
-    try:
-        database: Database = request.state.database
-    except AttributeError:
-        raise LifespanNotRunError from None
-    return database
-
-
 class PoolSizes(NamedTuple):
     """How many connections a pool holds open, how many of those are idle, and its limit."""
 
@@ -174,3 +165,12 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
         except TimeoutError:
             logger.warning("pool still busy after %s s: terminating its connections", grace_period)
             pool.terminate()
+
+
+def request_database(request: Request) -> Database:
+    """The database the lifespan opened (app.py), for a request's route."""
+    try:
+        database: Database = request.state.database
+    except AttributeError:
+        raise LifespanNotRunError from None
+    return database
