@@ -49,10 +49,21 @@ def test_fix_applies_ruffs_fixes_and_formatting(tmp_path: Path) -> None:
     original = models.read_text(encoding="utf-8")
     models.write_text(UNUSED_IMPORT + original.replace(" = ", "  =  ", 1), encoding="utf-8")
 
+    # A line too long that only the formatter can fix: ruff check reports it until format runs.
+    added = models.with_name("added.py")
+    numbers = ", ".join(map(str, range(40)))
+    added.write_text(f'"""Numbers."""\n\nNUMBERS = [{numbers}]\n', encoding="utf-8")
+
     fixed = run_nox(project, "--session=fix")
 
     assert fixed.sessions == {"fix": "success"}, fixed.output
     assert models.read_text(encoding="utf-8") == original
+    assert max(map(len, added.read_text(encoding="utf-8").splitlines())) <= 100
+    # What nothing can fix fails the session.
+    added.write_text('"""Broken."""\n\nUNDEFINED = undefined_name\n', encoding="utf-8")
+    unfixable = run_nox(project, "--session=fix")
+    assert unfixable.sessions == {"fix": "failed"}, unfixable.output
+    assert "F821" in unfixable.output
 
 
 def test_the_git_hooks_refuse_a_lint_error_and_let_a_clean_commit_through(
