@@ -5,8 +5,6 @@ cookiecutter creates anything (local_extensions.checked_project_folder) and agai
 pre-generation hook; the template's tests import them.
 """
 
-from __future__ import annotations
-
 import json
 import keyword
 import re

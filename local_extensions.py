@@ -3,8 +3,6 @@
 The check runs before cookiecutter creates anything (CheckedProjectFolder).
 """
 
-from __future__ import annotations
-
 import importlib
 import json
 from collections.abc import Iterator

@@ -9,8 +9,6 @@ measures the generated pipeline and service (about 20 minutes) and is never run 
 With nothing but uv installed, `uv run noxfile.py` runs nox too (PEP 723 header above).
 """
 
-from __future__ import annotations
-
 import json
 import os
 from pathlib import Path

@@ -10,8 +10,6 @@ rate. `--with-peers` adds plain FastAPI with no request log, in B's environment,
 app in the rounds. It prints only: BENCHMARKS.md holds whole runs of the benchmark.
 """
 
-from __future__ import annotations
-
 import subprocess
 from contextlib import ExitStack
 from dataclasses import dataclass

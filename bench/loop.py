@@ -7,8 +7,6 @@ installed), and the floor: the pytest command that session logged, run directly 
 environment. What nox adds over the floor is the loop's overhead.
 """
 
-from __future__ import annotations
-
 import shlex
 import statistics
 import subprocess

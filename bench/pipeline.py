@@ -21,8 +21,6 @@ the sessions do; lint and coverage run in the environment of nox's own Python, a
 sessions do.
 """
 
-from __future__ import annotations
-
 import os
 import shlex
 import shutil

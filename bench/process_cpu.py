@@ -4,8 +4,6 @@ A benchmark's throughput follows whatever else the machine runs; the CPU time ea
 request costs the service follows it much less, and says where a difference comes from.
 """
 
-from __future__ import annotations
-
 import os
 from pathlib import Path
 

@@ -8,8 +8,6 @@ change alone (ab.py): the default service of both checkouts, CPU per request fir
 interleaved rounds (5 unless told), `--with-peers` adding plain FastAPI; it prints only.
 """
 
-from __future__ import annotations
-
 import argparse
 import datetime
 import os

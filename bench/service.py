@@ -27,8 +27,6 @@ with the same history, one as configured by default and one with both switched o
 (LOG_REQUESTS=false, SERVE_METRICS=false), loaded in turn the same way.
 """
 
-from __future__ import annotations
-
 import contextlib
 import socket
 import statistics

@@ -1,7 +1,5 @@
 """Load an HTTP service with wrk (Debian's package `wrk`) and read what it reports."""
 
-from __future__ import annotations
-
 import re
 import shutil
 import subprocess

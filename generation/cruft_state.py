@@ -4,8 +4,6 @@ Cookiecutter alone renders no such file; under cruft, which writes it itself aft
 hooks, nothing changes.
 """
 
-from __future__ import annotations
-
 import json
 import subprocess
 from pathlib import Path

@@ -1,7 +1,5 @@
 """Write the new project's uv.lock, or say in one line why not and what to run later."""
 
-from __future__ import annotations
-
 import os
 import shutil
 import subprocess

@@ -1,7 +1,5 @@
 """What the user is told once the project exists: what a local run still needs, what to run."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 

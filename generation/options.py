@@ -1,7 +1,5 @@
 """Remove the files of the optional parts the answers switched off, as options.toml lists them."""
 
-from __future__ import annotations
-
 import shutil
 import tomllib
 from pathlib import Path

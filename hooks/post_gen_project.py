@@ -5,8 +5,6 @@ one module each. Only the lock needs the network (the package index): without it
 project is still complete, and the hook says how to make the lock later.
 """
 
-from __future__ import annotations
-
 import json
 import sys
 from pathlib import Path

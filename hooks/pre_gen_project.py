@@ -6,8 +6,6 @@ The checks (answers.py) have already run once, when cookiecutter named the proje
 project folder and removes that folder when it exits non-zero.
 """
 
-from __future__ import annotations
-
 import json
 import sys
 

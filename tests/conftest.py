@@ -1,7 +1,5 @@
 """Suite-wide fixtures, and ordering: end-to-end pipelines first, so workers finish together."""
 
-from __future__ import annotations
-
 import shutil
 import tempfile
 from collections.abc import Iterator

@@ -4,8 +4,6 @@ The checks (answers.py) are called directly here, case by case; tests/test_refus
 shows a few of them through the cookiecutter command line, where nothing may be created.
 """
 
-from __future__ import annotations
-
 import ast
 import sys
 from pathlib import Path

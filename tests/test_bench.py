@@ -1,7 +1,5 @@
 """The benchmark's own logic: reading wrk, choosing runs, the floor's commands, the tables."""
 
-from __future__ import annotations
-
 import json
 import os
 import shutil

@@ -1,7 +1,5 @@
 """dependency_names.json lists what a fresh render installs, so the checks refuse the rest."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 

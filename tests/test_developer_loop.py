@@ -1,7 +1,5 @@
 """The developer's loop in a render: one test at a time, `nox -s fix`, git hooks."""
 
-from __future__ import annotations
-
 import os
 import subprocess
 from pathlib import Path

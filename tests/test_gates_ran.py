@@ -5,8 +5,6 @@ would run and nox would exit 0. The render says so when it is made, and the gene
 `verdict` session fails the run.
 """
 
-from __future__ import annotations
-
 import itertools
 import os
 import sys

@@ -5,8 +5,6 @@ not change what the tests test, nor let them write to the database the URL names
 a database or a process behind.
 """
 
-from __future__ import annotations
-
 import ast
 import os
 import re

@@ -4,8 +4,6 @@ Socket-level, against the service as its image runs it (tooling/image.py): the
 client sends its whole body before it reads, as most clients do.
 """
 
-from __future__ import annotations
-
 import socket
 import urllib.parse
 from collections.abc import Iterator

@@ -5,8 +5,6 @@ The pipeline tests build the image with Podman and run the render's own image ga
 (`IMAGE_BASES=registry`), else on a stand-in (tooling/podman.py says why).
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 import re

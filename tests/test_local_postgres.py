@@ -1,8 +1,6 @@
 """The generated project's local PostgreSQL, as root: shared with other pytest runs, and
 changing no folder it did not create; and the invoke tasks that manage it."""
 
-from __future__ import annotations
-
 import os
 import subprocess
 import sys

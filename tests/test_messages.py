@@ -4,8 +4,6 @@ A default render, synced with uv, run as a user would: a busy port, an unreachab
 database for `invoke migrate`, and Ctrl-C on `invoke dev`.
 """
 
-from __future__ import annotations
-
 import os
 import signal
 import socket

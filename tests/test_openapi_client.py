@@ -5,8 +5,6 @@ openapi-python-client generates a Python client from the document the service se
 through it, with the typed request models it made, and answers with typed results.
 """
 
-from __future__ import annotations
-
 import importlib
 import inspect
 import json

@@ -1,7 +1,5 @@
 """Each combination of the yes/no options renders clean; one switched off leaves no trace."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import pytest

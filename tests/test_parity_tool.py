@@ -4,8 +4,6 @@ The cases run against a fresh render's own module, with the image and without it
 Jinja leaves the image's checks out of the second and changes what uv_problems takes.
 """
 
-from __future__ import annotations
-
 import importlib
 import sys
 from dataclasses import dataclass

@@ -1,7 +1,5 @@
 """End to end: a rendered project's own nox pipeline passes, on a real PostgreSQL."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import pytest

@@ -1,7 +1,5 @@
 """The post-generation hook's steps (the generation package), run on their own (no rendering)."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 from typing import Any

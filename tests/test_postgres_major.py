@@ -5,8 +5,6 @@ machine's binaries of that major. This machine's image has Debian's postgresql-1
 (/usr/lib/postgresql/15/bin) and no PostgreSQL 14: the tests rely on both.
 """
 
-from __future__ import annotations
-
 import importlib.metadata
 import json
 import os

@@ -1,7 +1,5 @@
 """The README's Quickstart, followed as written, and the next steps a render prints after it."""
 
-from __future__ import annotations
-
 import re
 import subprocess
 from pathlib import Path

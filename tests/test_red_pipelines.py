@@ -4,8 +4,6 @@ Each test breaks a fresh render the way a developer might, runs its bare `nox`, 
 checks that the pipeline stops at the gate that guards against that breakage.
 """
 
-from __future__ import annotations
-
 import re
 import subprocess
 from collections.abc import Callable, Iterator

@@ -6,8 +6,6 @@ command prints one line per bad answer and exits 1. The pre-generation hook chec
 again, for a rendering that switched the first check off.
 """
 
-from __future__ import annotations
-
 import json
 import subprocess
 import sys

@@ -1,7 +1,5 @@
 """The rendered project is complete, parses and lints clean, and records its answers."""
 
-from __future__ import annotations
-
 import json
 import subprocess
 import sys

@@ -4,8 +4,6 @@ The service runs as its image runs it (tooling/image.py), with two workers, and 
 processes are killed from outside as a crash or an OOM kill would.
 """
 
-from __future__ import annotations
-
 import contextlib
 import os
 import signal

@@ -1,7 +1,5 @@
 """A project rendered at one commit of the template takes in a later commit with cruft."""
 
-from __future__ import annotations
-
 import json
 import subprocess
 from pathlib import Path

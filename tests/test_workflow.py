@@ -1,7 +1,5 @@
 """The generated CI workflow only calls nox, is valid and hardened, and matches the noxfile."""
 
-from __future__ import annotations
-
 import ast
 import json
 import re

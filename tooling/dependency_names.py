@@ -6,8 +6,6 @@ environment of a fresh render (every dependency group), to dependency_names.json
 tests/test_dependency_names.py checks that the file is current.
 """
 
-from __future__ import annotations
-
 import json
 import subprocess
 import sys

@@ -4,8 +4,6 @@ Only the syntax the generated Dockerfile uses: one instruction per line or conti
 with a trailing backslash, comments on lines of their own.
 """
 
-from __future__ import annotations
-
 import json
 import shlex
 from dataclasses import dataclass

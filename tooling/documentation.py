@@ -1,7 +1,5 @@
 """A rendered project's documentation: its README and the pages of its docs/."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 

@@ -1,7 +1,5 @@
 """Environments for the commands the tests run, and the tools they run them with."""
 
-from __future__ import annotations
-
 import os
 import sysconfig
 from collections.abc import Iterable

@@ -5,8 +5,6 @@ PostgreSQL is started, and the image's CMD runs against it. Shared by the image 
 (tests/test_image.py) and the service benchmark (bench/service.py).
 """
 
-from __future__ import annotations
-
 import json
 import os
 import re

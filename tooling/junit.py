@@ -1,7 +1,5 @@
 """Read the JUnit XML report a generated test session writes (test-results/<session>.xml)."""
 
-from __future__ import annotations
-
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 

@@ -1,7 +1,5 @@
 """Compare what a project's uv.lock pins with what an environment has installed."""
 
-from __future__ import annotations
-
 import json
 import subprocess
 import tomllib

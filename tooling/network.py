@@ -1,7 +1,5 @@
 """Ports for the servers the tests start."""
 
-from __future__ import annotations
-
 import socket
 
 

@@ -1,7 +1,5 @@
 """Run a rendered project's nox as a developer would, and read what it did."""
 
-from __future__ import annotations
-
 import json
 import re
 import subprocess

@@ -14,8 +14,6 @@ throwaway PostgreSQL the gate starts there, and nothing else reachable. The gate
 runs in that namespace too, on the layers a build just before it cached.
 """
 
-from __future__ import annotations
-
 import fcntl
 import hashlib
 import os

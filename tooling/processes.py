@@ -1,7 +1,5 @@
 """This machine's processes, read from /proc: which run from a folder, which are alive."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 

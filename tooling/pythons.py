@@ -1,7 +1,5 @@
 """Which of the supported Pythons this machine can run."""
 
-from __future__ import annotations
-
 import functools
 import subprocess
 

@@ -1,7 +1,5 @@
 """The lesson's verbatim tests (tests/seed/lesson_tests.py), put into a render to run there."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 LESSON_TESTS = Path(__file__).parents[1] / "tests" / "seed" / "lesson_tests.py"

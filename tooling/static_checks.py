@@ -1,7 +1,5 @@
 """Checks of a render that run nothing of it: template syntax, parsing, ruff."""
 
-from __future__ import annotations
-
 import re
 import subprocess
 import sys

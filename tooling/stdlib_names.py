@@ -7,8 +7,6 @@ supported Python installed here, and, for one that is not, the new modules its W
 lists, to stdlib_module_names.json; tests/test_dependency_names.py checks the file.
 """
 
-from __future__ import annotations
-
 import json
 import shutil
 import subprocess

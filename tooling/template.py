@@ -1,7 +1,5 @@
 """The template, its default answers, and rendering it as a library and as a command."""
 
-from __future__ import annotations
-
 import json
 import subprocess
 import sys

@@ -1,7 +1,5 @@
 """A throwaway git history of the template: render at one commit, update to a later one."""
 
-from __future__ import annotations
-
 import shutil
 import subprocess
 from pathlib import Path

@@ -1,7 +1,5 @@
 """Read a GitHub Actions workflow as the tests need it: jobs, pins and the nox calls."""
 
-from __future__ import annotations
-
 import itertools
 import re
 import shlex

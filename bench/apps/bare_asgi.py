@@ -4,8 +4,6 @@ What the three routes cost with nothing between the server and the database but 
 request line every app writes: input is checked by hand, answers are written directly.
 """
 
-from __future__ import annotations
-
 from typing import Any
 
 import orjson

@@ -6,8 +6,6 @@ configuration and logging. Its target is a factory each worker calls (`peer` bel
 which imports the peer named in PEER_APP; the bench puts this folder on PYTHONPATH.
 """
 
-from __future__ import annotations
-
 import importlib
 import os
 import sys

@@ -6,8 +6,6 @@ binds a request id (the request's sane X-Request-ID, else a random one), echoes 
 logs one line when the answer is sent, as the service's line reads. No metrics.
 """
 
-from __future__ import annotations
-
 import re
 import secrets
 import time

@@ -6,8 +6,6 @@ with no request log: what the service is compared with. `app` is the same app wr
 service's request line (peer_log.py), to tell the line's cost from the rest of the design.
 """
 
-from __future__ import annotations
-
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 

@@ -6,8 +6,6 @@ request is done, a DAO class injected with `Depends()`, and ORM objects turned i
 answer by `response_model`.
 """
 
-from __future__ import annotations
-
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
