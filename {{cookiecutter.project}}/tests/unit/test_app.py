@@ -75,7 +75,7 @@ class Note(BaseModel):
     title: str = Field(min_length=1)
 
 
-@pytest.mark.parametrize("path", ["/notes", "/tasks-archive"])
+@pytest.mark.parametrize("path", ["/not-a-resource", "/tasks-archive"])
 def test_a_resources_400_rule_does_not_reach_another_resources_routes(path: str) -> None:
     notes = app_with()
 
