@@ -1,4 +1,4 @@
-"""What the running service tells its operators: its log lines{% if cookiecutter.include_metrics %} and its metrics{% endif %}."""
+"""What the running service tells its operators: its readiness, its log lines{% if cookiecutter.include_metrics %} and its metrics{% endif %}."""
 
 import json
 {%- if cookiecutter.include_metrics %}
@@ -27,6 +27,13 @@ pytestmark = pytest.mark.anyio
 ANSWER_WITHIN = 10
 HELD_CONNECTIONS = 3
 {%- endif %}
+
+
+async def test_ready_when_the_database_answers(client: httpx2.AsyncClient) -> None:
+    response = await client.get("/ready")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready"}
 
 
 @pytest.mark.usefixtures("empty_tables")

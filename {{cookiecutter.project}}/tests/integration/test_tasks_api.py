@@ -21,13 +21,6 @@ async def test_created_task_is_stored(
     assert dict(row) == {"title": "Persist me", "completed": True}
 
 
-async def test_ready_when_the_database_answers(client: httpx2.AsyncClient) -> None:
-    response = await client.get("/ready")
-
-    assert response.status_code == 200
-    assert response.json() == {"status": "ready"}
-
-
 async def test_task_round_trip_keeps_a_unicode_title(
     client: httpx2.AsyncClient, connection: asyncpg.Connection
 ) -> None:
