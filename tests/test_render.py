@@ -104,7 +104,7 @@ def test_default_project_has_the_promised_layout(default_project: Path) -> None:
         "deployment.yaml",
         "horizontal-pod-autoscaler.yaml",
         "kustomization.yaml",
-        "network-policies.yaml",
+        "network-policy.yaml",
         "pod-disruption-budget.yaml",
         "service.yaml",
     ]
@@ -224,12 +224,12 @@ def test_kubernetes_can_be_switched_off_alone(tmp_path: Path) -> None:
     assert "kubernetes-validate" not in (project / "pyproject.toml").read_text(encoding="utf-8")
     text = documentation(project)
     assert "## Deploying to Kubernetes" not in text
-    assert "network-policies" not in text
+    assert "network-policy" not in text
     assert "## Container image" in page(project, "docs/deployment.md")
     assert (project / "Dockerfile").is_file()
 
 
-def test_each_port_of_the_pods_has_its_network_policy_and_the_pods_spread(
+def test_each_port_of_the_pods_has_its_network_policy_rule_and_the_pods_spread(
     default_project: Path,
 ) -> None:
     deploy = default_project / "deploy"
@@ -237,12 +237,12 @@ def test_each_port_of_the_pods_has_its_network_policy_and_the_pods_spread(
         "template"
     ]["spec"]
     [service] = pod["containers"]
-    policies = yaml.safe_load_all((deploy / "network-policies.yaml").read_text(encoding="utf-8"))
+    policy = yaml.safe_load((deploy / "network-policy.yaml").read_text(encoding="utf-8"))
     environment = {variable["name"]: variable.get("value") for variable in service["env"]}
 
     ports = {port["name"]: port["containerPort"] for port in service["ports"]}
     assert ports == {"http": 8000, "metrics": int(environment["METRICS_PORT"])}
-    admitted = [rule["ports"] for policy in policies for rule in policy["spec"]["ingress"]]
+    admitted = [rule["ports"] for rule in policy["spec"]["ingress"]]
     assert admitted == [[{"port": "http"}], [{"port": "metrics"}]]
     spread = pod["topologySpreadConstraints"]
     assert [each["topologyKey"] for each in spread] == [
