@@ -125,9 +125,12 @@ def test_each_port_lets_in_its_own_sources_alone(pod: Any) -> None:
     assert policy["spec"]["policyTypes"] == ["Ingress"]
 
     rules = policy["spec"]["ingress"]
-    allowed = {port["port"]: rule["from"] for rule in rules for port in rule["ports"]}
+    allowed: dict[str, list[Any]] = {}
+    for rule in rules:
+        [port] = rule["ports"]  # a rule of its own for each port
+        allowed[port["port"]] = rule["from"]
     assert allowed.keys() == ports(pod).keys()
-    assert len(rules) == len(allowed)  # a rule of its own for each port
+    assert len(rules) == len(allowed)
     # Each port's sources are the user's to set: one selector each, told apart.
     assert all(len(sources) == 1 for sources in allowed.values())
 {%- if cookiecutter.include_metrics %}
