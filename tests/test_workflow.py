@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tooling import workflow
 from tooling.documentation import documentation, page
@@ -348,6 +349,9 @@ def test_dependabot_watches_every_ecosystem_the_project_has(rendered: Rendered) 
     )
     image = ["/"] if rendered.include_image else []
     assert docker["directories"] == [*image, "/.github/postgres"]
+    # Dependabot refuses a file with YAML anchors or aliases, which its schema check accepts.
+    events = yaml.parse((rendered.project / ".github" / "dependabot.yml").read_text("utf-8"))
+    assert not [event for event in events if getattr(event, "anchor", None)]
 
 
 def test_image_files_and_task_go_with_the_image(rendered: Rendered) -> None:
