@@ -60,7 +60,8 @@ class Service(FastAPI):
                 max_concurrent=settings.max_concurrent_requests,
                 max_body_bytes=settings.max_request_body_bytes,
                 body_timeout=settings.http_body_timeout,
-                log=structlog.get_logger(__package__).bind() if settings.log_requests else None,
+                log=structlog.get_logger(__package__).bind(),
+                log_requests=settings.log_requests,
 {%- if cookiecutter.include_metrics %}
                 durations=self.metrics.request_duration if self.metrics else None,
 {%- endif %}

@@ -128,7 +128,14 @@ def test_an_unexpected_error_is_a_500_without_internals_and_one_line_with_them(
     assert request["exception"].endswith("RuntimeError: secret internals: password=hunter2")
 
 
-def test_no_request_lines_when_switched_off(capsys: Capture) -> None:
-    response, log = logged(app_with(log_requests=False), capsys, "GET", "/health")
+def test_no_request_lines_when_switched_off_but_for_a_failed_request(capsys: Capture) -> None:
+    app = app_with(log_requests=False)
+    response, log = logged(app, capsys, "GET", "/health")
     assert GENERATED_ID.fullmatch(response.headers["x-request-id"])
     assert log.requests() == []
+
+    app.dependency_overrides[get_task_repository] = BrokenRepository
+    response, log = logged(app, capsys, "GET", "/tasks/1")
+    (request,) = log.requests()
+    assert (response.status_code, request["status"], request["level"]) == (500, 500, "error")
+    assert request["exception"].endswith("RuntimeError: secret internals: password=hunter2")

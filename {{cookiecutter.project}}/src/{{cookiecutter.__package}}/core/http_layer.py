@@ -43,17 +43,19 @@ class HttpLayer:
         max_concurrent: int,
         max_body_bytes: int,
         body_timeout: float,
-        log: FilteringBoundLogger | None,
+        log: FilteringBoundLogger,
+        log_requests: bool,
 {%- if cookiecutter.include_metrics %}
         durations: Histogram | None,
 {%- endif %}
     ) -> None:
-        """Wrap the app; `log` None writes no request lines{% if cookiecutter.include_metrics %}, `durations` None counts nothing{% endif %}."""
+        """Wrap the app; `log_requests` off logs failures only{% if cookiecutter.include_metrics %}; `durations` None counts nothing{% endif %}."""
         self.app = app
         self.max_concurrent = max_concurrent
         self.max_body_bytes = max_body_bytes
         self.body_timeout = body_timeout
         self.log = log
+        self.log_requests = log_requests
 {%- if cookiecutter.include_metrics %}
         self.durations = durations
 {%- endif %}
@@ -138,7 +140,7 @@ class HttpLayer:
             label = method if method in HTTP_METHODS else "OTHER"
             self.durations.labels(label, route or "unmatched", status).observe(seconds)
 {%- endif %}
-        if self.log is None:
+        if error is None and not self.log_requests:
             return
         client = scope.get("client")
         fields = {

@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import Iterator, Mapping
 
 import pytest
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from starlette.exceptions import HTTPException
@@ -90,7 +91,8 @@ def refuse(headers: dict[str, str], pieces: int) -> tuple[list[str], dict[bytes,
         max_concurrent=1,
         max_body_bytes=2048,
         body_timeout=10,
-        log=None,
+        log=structlog.get_logger(),
+        log_requests=False,
 {%- if cookiecutter.include_metrics %}
         durations=None,
 {%- endif %}
