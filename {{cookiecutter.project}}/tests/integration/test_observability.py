@@ -10,14 +10,19 @@ import anyio
 {%- endif %}
 import httpx2
 import pytest
-{% if cookiecutter.include_metrics %}
+
 from {{ cookiecutter.__package }}.app import create_app
+{%- if cookiecutter.include_metrics %}
 from {{ cookiecutter.__package }}.core.database import open_database
 from {{ cookiecutter.__package }}.settings import Settings
-
-from ..metrics_text import scraped_value
-from .app_client import app_client
 {%- endif %}
+
+from ..database import with_server_setting
+{%- if cookiecutter.include_metrics %}
+from ..metrics_text import scraped_value
+{%- endif %}
+from ..settings import settings_for_tests
+from .app_client import app_client
 from .running_service import running_service
 
 pytestmark = pytest.mark.anyio
@@ -34,6 +39,15 @@ async def test_ready_when_the_database_answers(client: httpx2.AsyncClient) -> No
 
     assert response.status_code == 200
     assert response.json() == {"status": "ready"}
+
+
+async def test_not_ready_while_the_database_takes_no_writes(database_url: str) -> None:
+    read_only = with_server_setting(database_url, "default_transaction_read_only", "on")
+    app = create_app(settings_for_tests(database_url=read_only, run_migrations=False))
+    async with app_client(app) as client:
+        response = await client.get("/ready")
+
+    assert response.status_code == 503
 
 
 @pytest.mark.usefixtures("empty_tables")

@@ -66,9 +66,10 @@ def test_a_body_over_the_limit_is_refused_with_413(client: TestClient, declared:
     assert response.headers["connection"] == "close"
 
 
-def test_serve_docs_serves_the_documentation_pages() -> None:
-    with TestClient(app_with(serve_docs=True)) as client:
-        assert [client.get(page).status_code for page in ("/docs", "/redoc")] == [200, 200]
+def test_the_documentation_pages_are_served_only_when_switched_on() -> None:
+    with TestClient(app_with()) as off, TestClient(app_with(serve_docs=True)) as on:
+        for page in ("/docs", "/redoc"):
+            assert (off.get(page).status_code, on.get(page).status_code) == (404, 200)
 
 
 class Note(BaseModel):

@@ -9,6 +9,7 @@ import pytest
 
 from {{ cookiecutter.__package }}.core import cli
 
+from ..settings import settings_for_tests
 from .service import UNIT_SETTINGS
 
 
@@ -30,6 +31,13 @@ def test_a_pooler_refusing_the_pools_settings_stops_the_start_in_one_line(
         f"cannot connect to the database at {UNIT_SETTINGS.database_address}: "
         "unsupported startup parameter: statement_timeout"
     )
+
+
+def test_a_database_error_is_one_line_without_the_password() -> None:
+    settings = settings_for_tests(database_url="postgresql://app:s%2Fcret@db/tasks")
+    error = OSError("password s/cret\n  (or s%2Fcret) refused")
+    error.add_note("connecting")
+    assert cli.reason(error, settings) == "connecting: password *** (or ***) refused"
 
 
 @pytest.mark.parametrize("command", [[], ["serve"], ["migrate"]])

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from {{ cookiecutter.__package }}.app import create_app
-from {{ cookiecutter.__package }}.core.serve import SHUTDOWN_SLACK_SECONDS
+from {{ cookiecutter.__package }}.core.serve import shutdown_seconds
 from {{ cookiecutter.__package }}.settings import Settings
 
 from .service import UNIT_SETTINGS
@@ -65,8 +65,7 @@ def test_kustomize_applies_every_manifest_and_sets_the_image_by_digest(pod: Any)
 def test_the_grace_period_outlasts_the_pause_and_the_servers_own_shutdown(pod: Any) -> None:
     settings = service_settings(pod)
     pause = containers(pod)["service"]["lifecycle"]["preStop"]["sleep"]["seconds"]
-    shutdown = settings.db_command_timeout + settings.db_pool_close_timeout + SHUTDOWN_SLACK_SECONDS
-    assert pod["terminationGracePeriodSeconds"] > pause + shutdown
+    assert pod["terminationGracePeriodSeconds"] > pause + shutdown_seconds(settings)
 
 
 def test_the_probes_ask_the_health_routes_on_the_served_port(pod: Any) -> None:

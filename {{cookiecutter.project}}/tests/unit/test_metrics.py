@@ -1,10 +1,13 @@
 """GET /metrics: Prometheus's text format, with bounded labels, read by Prometheus's parser."""
 
 import sys
+from contextlib import nullcontext
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from prometheus_client.samples import Sample
+
+from {{ cookiecutter.__package }}.app import create_app
 
 from ..metrics_text import samples_of, value
 from ..service_log import Capture, service_logging
@@ -82,6 +85,14 @@ def test_the_pool_the_database_outages_and_the_process_are_shown(client: TestCli
     pool = ("db_pool_connections", "db_pool_idle_connections", "db_pool_max_connections")
     assert tuple(value(scraped, gauge) for gauge in pool) == FakeDatabase.POOL_SIZES
     assert value(scraped, "db_unavailable_total") == 0
+
+
+def test_each_request_the_database_could_not_serve_is_counted() -> None:
+    app = create_app(UNIT_SETTINGS, database=lambda _: nullcontext(FakeDatabase(available=False)))
+    with TestClient(app) as client:
+        client.get("/tasks")
+        client.get("/tasks/1")
+        assert value(scrape(client), "db_unavailable_total") == 2
 
 
 def test_openmetrics_is_served_to_a_scraper_that_asks_for_it(client: TestClient) -> None:

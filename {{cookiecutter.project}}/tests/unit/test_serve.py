@@ -18,13 +18,18 @@ def test_granian_serves_the_app_with_the_settings_limits(
 ) -> None:
     monkeypatch.setattr(serve, "Granian", granian := Mock())
 
-    serve.serve(UNIT_SETTINGS.model_copy(update={"http_header_timeout": 2.5}), reload=reload)
+    settings = UNIT_SETTINGS.model_copy(update={"http_header_timeout": 2.5})
+    serve.serve(settings, reload=reload)
 
     assert granian.call_args.args == ("{{ cookiecutter.__package }}.core.serve:worker_app",)
     options = granian.call_args.kwargs
     assert (options["factory"], options["respawn_failed_workers"]) == (True, True)
+    assert (options["address"], options["port"], options["workers"]) == ("127.0.0.1", 8000, 1)
     assert options["http"] == HTTPModes.http1
     assert options["http1_settings"].header_read_timeout == 2500
+    # A stopping worker has the time to finish its statement and close its pool.
+    budget = settings.db_command_timeout + settings.db_pool_close_timeout
+    assert options["workers_kill_timeout"] == serve.shutdown_seconds(settings) > budget
     assert options["reload"] is reload
     # Only the package's own source restarts it, not .nox/, .venv/ or the tests.
     assert options["reload_paths"] == [serve.SOURCE]

@@ -59,9 +59,9 @@ def test_settings_read_the_environment(
             "must be a postgresql:// URL",
         ),
         ({"DATABASE_URL": f"postgresql://admin:{MARKER}/x@db/tasks"}, "percent-encode"),
-        ({"DATABASE_URL": f"postgresql://admin:{MARKER}?x@db/tasks"}, "percent-encode"),
-        ({"DATABASE_URL": f"postgresql://admin:{MARKER}#x@db/tasks"}, "percent-encode"),
-        ({"DATABASE_URL": "postgresql://admin:1234/marker@db/tasks"}, "percent-encode"),
+        ({"DATABASE_URL": f"postgresql://admin:1234?{MARKER}@db/tasks"}, "'@' or '#' after"),
+        ({"DATABASE_URL": f"postgresql://admin:1234#{MARKER}@db/tasks"}, "'@' or '#' after"),
+        ({"DATABASE_URL": "postgresql://admin:1234/marker@db/tasks"}, "'@' or '#' after"),
         ({"DATABASE_URL": f"postgresql://admin:{MARKER}@db:99999/tasks"}, "percent-encode"),
         ({"TRUSTED_PROXIES": "proxy.example.com"}, "'proxy.example.com' is not an IP address"),
         (

@@ -23,6 +23,12 @@ SOURCE = Path(__file__).parents[1]  # the whole package
 SHUTDOWN_SLACK_SECONDS = 5
 
 
+def shutdown_seconds(settings: Settings) -> int:
+    """How long a stopping worker may take before Granian kills it."""
+    finishing = settings.db_command_timeout + settings.db_pool_close_timeout
+    return int(finishing + SHUTDOWN_SLACK_SECONDS)
+
+
 def worker_app() -> ASGIApp:
     """The app, for one server worker, which stops itself once the main process is gone."""
     parent = os.getppid()
@@ -54,9 +60,7 @@ def serve(settings: Settings, *, reload: bool = False) -> None:
         http1_settings=HTTP1Settings(header_read_timeout=int(settings.http_header_timeout * 1000)),
         # A worker that dies is replaced; one that keeps dying stops the server, non-zero.
         respawn_failed_workers=True,
-        workers_kill_timeout=int(
-            settings.db_command_timeout + settings.db_pool_close_timeout + SHUTDOWN_SLACK_SECONDS
-        ),
+        workers_kill_timeout=shutdown_seconds(settings),
         reload=reload,
         reload_paths=[SOURCE],
         # Granian's lines look like ours; its access log is off: http_layer.py logs requests.
