@@ -1,7 +1,7 @@
 # /// script
 # dependencies = ["nox>=2025.5.1"]
 # ///
-"""Quality gates: a bare `nox` runs lint, unit, integration, coverage and verdict; as CI does."""
+"""Quality gates: a bare `nox` runs lint, unit, integration, coverage, then verdict (not in CI)."""
 
 {% if cookiecutter.include_image -%}
 import json

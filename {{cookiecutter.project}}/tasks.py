@@ -88,5 +88,5 @@ def image(c: Context) -> None:
 
 @task
 def ci(c: Context) -> None:
-    """Run the sessions CI runs, in its order: a bare `nox`{% if cookiecutter.include_image %} (CI's image session: `invoke image`){% endif %}."""
+    """CI's sessions in its order, then the verdict: `nox`{% if cookiecutter.include_image %} (CI's image session: `invoke image`){% endif %}."""
     c.run("nox", pty=True)

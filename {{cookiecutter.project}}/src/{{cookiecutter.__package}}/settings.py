@@ -1,6 +1,6 @@
 """Service settings, read from the environment (and a local `.env` file).
 
-No message about a setting ever shows its value: DATABASE_URL holds a password.
+No message shows DATABASE_URL's value: it holds a password.
 """
 
 import ipaddress
@@ -12,7 +12,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
-# What asyncpg does when a URL names no host: look for a Unix socket, then localhost.
+# What asyncpg does when neither the URL nor PGHOST names a host: a Unix socket, then localhost.
 DEFAULT_DATABASE_ADDRESS = "the local default (Unix socket or localhost:5432)"
 DEFAULT_MAX_REQUEST_BODY_BYTES = 64 * 1024
 RESERVED_IN_PASSWORDS = "percent-encode '/', '?', '#' and '@' in the password (e.g. '/' as %2F)"

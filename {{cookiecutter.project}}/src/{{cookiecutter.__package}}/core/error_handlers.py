@@ -108,7 +108,7 @@ async def lifespan_not_run(request: Request, error: LifespanNotRunError) -> Resp
 
 
 async def unexpected_error(request: Request, error: Exception) -> Response:
-    """Answer 500 without a word about the cause; the server logs the traceback."""
+    """Answer 500 without a word about the cause; the request's log line has the traceback."""
     return problem_response(
         status.HTTP_500_INTERNAL_SERVER_ERROR, "the service failed to answer this request"
     )

@@ -1,6 +1,6 @@
 """Where log lines go and what they look like: one format (LOG_FORMAT) for every line.
 
-Standard library records (asyncpg, Granian, warnings) go through structlog's ProcessorFormatter.
+Standard library records (asyncpg's, Granian's) go through structlog's ProcessorFormatter.
 """
 
 import contextlib
@@ -107,7 +107,7 @@ def standard_logging_config(settings: Settings) -> dict[str, Any]:
             }
         },
         "root": {"handlers": ["output"], "level": level},
-        # Granian's loggers do not propagate to the root: they need the handler themselves.
+        # Granian's loggers into the same handler, and not a second time through the root.
         "loggers": {
             name: {"handlers": ["output"], "level": level, "propagate": False}
             for name in ("_granian", "granian.access")

@@ -20,7 +20,7 @@ from prometheus_client.registry import Collector
 from .database import Database
 from .logs import LineWriterFactory
 
-# From a quick read on an idle service to past DB_COMMAND_TIMEOUT's default.
+# From a quick read on an idle service up to DB_COMMAND_TIMEOUT's default.
 DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
 

@@ -16,7 +16,7 @@ from pydantic_core import PydanticCustomError
 
 from ..core.fields import VISIBLE_TEXT, ReadOnly, never_null, read_only_unlisted
 
-# Mirrored by the CHECK constraint of the tasks table (migrations/0001_create_tasks.sql).
+# Mirrored by the tasks table's CHECK constraint (core/migrations/0001_create_tasks.sql).
 TITLE_MAX_LENGTH = 200
 Title = Annotated[
     StrictStr,
