@@ -1,6 +1,11 @@
 """The app, what it serves at its edge, and the OpenAPI document it publishes."""
 
+from collections.abc import AsyncIterator
+
+import anyio
+import httpx2
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field
 
@@ -11,6 +16,7 @@ from .service import UNIT_SETTINGS, app_with
 
 app = create_app(UNIT_SETTINGS)
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
+JSON = {"content-type": "application/json"}
 
 
 def test_each_operation_documents_the_statuses_it_answers() -> None:
@@ -64,6 +70,52 @@ def test_a_body_over_the_limit_is_refused_with_413(client: TestClient, declared:
     response = client.post("/tasks", content=body if declared else iter([body]))
     assert response.status_code == 413
     assert response.headers["connection"] == "close"
+
+
+def edge_client(app: FastAPI) -> httpx2.AsyncClient:
+    """A client whose request bodies reach the app chunk by chunk, as the test sends them."""
+    transport = httpx2.ASGITransport(app=app)
+    return httpx2.AsyncClient(transport=transport, base_url="http://test", headers=JSON)
+
+
+async def body(*chunks: bytes, sent: anyio.Event, then: anyio.Event) -> AsyncIterator[bytes]:
+    """The chunks, once the app reads the first; the last waits for `then`."""
+    sent.set()
+    for chunk in chunks:
+        yield chunk
+    await then.wait()
+
+
+@pytest.mark.anyio
+async def test_past_its_limit_a_worker_answers_503_at_once_but_health_still_answers() -> None:
+    sent, release = anyio.Event(), anyio.Event()
+    held: list[httpx2.Response] = []
+    async with edge_client(app_with(max_concurrent_requests=1)) as client:
+
+        async def hold() -> None:
+            chunks = body(b'{"title": "held"}', sent=sent, then=release)
+            held.append(await client.post("/tasks", content=chunks))
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(hold)
+            await sent.wait()
+            try:
+                busy = await client.post("/tasks", json={"title": "one too many"})
+                health = await client.get("/health")
+            finally:
+                release.set()
+
+    assert (busy.status_code, busy.headers["retry-after"]) == (503, "1")
+    assert (health.status_code, held[0].status_code) == (200, 201)
+
+
+@pytest.mark.anyio
+async def test_a_body_that_stops_arriving_gets_408() -> None:
+    never = anyio.Event()
+    async with edge_client(app_with(http_body_timeout=0.1)) as client:
+        chunks = body(b'{"title": ', sent=anyio.Event(), then=never)
+        response = await client.post("/tasks", content=chunks)
+    assert (response.status_code, response.headers["connection"]) == (408, "close")
 
 
 def test_the_documentation_pages_are_served_only_when_switched_on() -> None:

@@ -128,6 +128,16 @@ def test_an_unexpected_error_is_a_500_without_internals_and_one_line_with_them(
     assert request["exception"].endswith("RuntimeError: secret internals: password=hunter2")
 
 
+@pytest.mark.parametrize(("trusted", "client"), [([], "10.0.0.2"), (["10.0.0.0/8"], "203.0.113.7")])
+def test_the_client_is_the_one_a_proxy_forwarded_for_only_if_the_proxy_is_trusted(
+    capsys: Capture, trusted: list[str], client: str
+) -> None:
+    proxied = TestClient(app_with(trusted_proxies=trusted), client=("10.0.0.2", 50000))
+    with service_logging(capsys, UNIT_SETTINGS) as log, proxied:
+        proxied.get("/health", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert [line["client"] for line in log.requests()] == [client]
+
+
 def test_no_request_lines_when_switched_off_but_for_a_failed_request(capsys: Capture) -> None:
     app = app_with(log_requests=False)
     response, log = logged(app, capsys, "GET", "/health")
