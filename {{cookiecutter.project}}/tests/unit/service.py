@@ -24,3 +24,8 @@ def app_with(tasks: InMemoryTaskRepository | None = None, **changes: Any) -> Fas
     task_repository = tasks or InMemoryTaskRepository()
     app.dependency_overrides[get_task_repository] = lambda: task_repository
     return app
+
+
+def app_on_a_lost_database() -> FastAPI:
+    """The app with its real repository, on a database that is unavailable."""
+    return create_app(UNIT_SETTINGS, database=lambda _: nullcontext(FakeDatabase(available=False)))

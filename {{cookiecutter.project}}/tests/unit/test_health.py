@@ -1,14 +1,11 @@
 """Liveness, readiness and the task routes without a database, with the database faked."""
 
-from contextlib import nullcontext
-
 import pytest
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.__package }}.app import create_app
 
-from .fakes import FakeDatabase
-from .service import UNIT_SETTINGS
+from .service import UNIT_SETTINGS, app_on_a_lost_database
 
 
 def test_health_answers_without_a_database(client: TestClient) -> None:
@@ -24,8 +21,7 @@ def test_ready_when_the_database_answers(client: TestClient) -> None:
 # /tasks runs the real repository, on the lifespan's database: the unavailable fake.
 @pytest.mark.parametrize("path", ["/ready", "/tasks"])
 def test_while_the_database_is_unavailable_the_routes_that_need_it_answer_503(path: str) -> None:
-    app = create_app(UNIT_SETTINGS, database=lambda _: nullcontext(FakeDatabase(available=False)))
-    with TestClient(app) as client:
+    with TestClient(app_on_a_lost_database()) as client:
         response = client.get(path)
 
     assert response.status_code == 503

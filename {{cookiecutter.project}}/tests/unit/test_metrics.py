@@ -1,18 +1,15 @@
 """GET /metrics: Prometheus's text format, with bounded labels, read by Prometheus's parser."""
 
 import sys
-from contextlib import nullcontext
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from prometheus_client.samples import Sample
 
-from {{ cookiecutter.__package }}.app import create_app
-
 from ..metrics_text import samples_of, value
 from ..service_log import Capture, service_logging
 from .fakes import FakeDatabase, FullDisk
-from .service import UNIT_SETTINGS, app_with
+from .service import UNIT_SETTINGS, app_on_a_lost_database, app_with
 
 DURATION = "http_request_duration_seconds"
 REQUESTS = f"{DURATION}_count"
@@ -88,8 +85,7 @@ def test_the_pool_the_database_outages_and_the_process_are_shown(client: TestCli
 
 
 def test_each_request_the_database_could_not_serve_is_counted() -> None:
-    app = create_app(UNIT_SETTINGS, database=lambda _: nullcontext(FakeDatabase(available=False)))
-    with TestClient(app) as client:
+    with TestClient(app_on_a_lost_database()) as client:
         client.get("/tasks")
         client.get("/tasks/1")
         assert value(scrape(client), "db_unavailable_total") == 2
