@@ -1,5 +1,6 @@
 """The app, what it serves at its edge, and the OpenAPI document it publishes."""
 
+import re
 from collections.abc import AsyncIterator
 
 import anyio
@@ -10,8 +11,10 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field
 
 from {{ cookiecutter.__package }}.app import API_TITLE, create_app
+from {{ cookiecutter.__package }}.core.problems import MAX_REPORTED_PROBLEMS
 from {{ cookiecutter.__package }}.settings import DEFAULT_MAX_REQUEST_BODY_BYTES
 
+from .problems import problem
 from .service import UNIT_SETTINGS, app_with
 
 app = create_app(UNIT_SETTINGS)
@@ -62,6 +65,57 @@ def test_a_created_task_links_to_where_it_can_be_read_changed_and_deleted() -> N
     assert "Location" in created["headers"]
     links = {link["operationId"] for link in created["links"].values()}
     assert links == {"get_task", "update_task", "delete_task"}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"title": ',
+        b'{"title": "\\ud800"}',  # a lone surrogate: JSON can escape it, text cannot hold it
+        b'{"title": NaN}',
+        b"-Infinity",
+        b'{"title": "caf\xe9"}',  # Latin-1, not UTF-8
+        b"\xff\xfe\x00",
+        b"[" * 30_000 + b"]" * 30_000,  # nested deeper than the JSON parser goes
+        b'{"title": ' + b"9" * 5_000 + b"}",  # an integer longer than Python reads
+    ],
+    ids=["truncated", "lone-surrogate", "nan", "infinity", "latin-1", "binary", "deep", "long-int"],
+)
+def test_bodies_that_are_not_json_text_are_unprocessable_alike(
+    client: TestClient, content: bytes
+) -> None:
+    response = client.post("/tasks", content=content, headers=JSON)
+    assert problem(response, 422)["errors"]
+
+
+def test_an_error_echoes_at_most_a_short_prefix_and_a_few_problems(client: TestClient) -> None:
+    hostile = {f"{'k' * 1000}{number}": "v" for number in range(50)}  # under the 64 KiB limit
+    body = problem(client.post("/tasks", json={"title": "ok", **hostile}), 422)
+    assert len(body["errors"]) == MAX_REPORTED_PROBLEMS
+    assert body["detail"].endswith(f"see errors (the first 10 of {len(hostile)})")
+    assert len(str(body)) < 2_000
+
+
+SERVED = {
+    path: sorted(method.upper() for method in operations)
+    for path, operations in app.openapi()["paths"].items()
+}
+
+
+@pytest.mark.parametrize(("path", "served"), SERVED.items(), ids=list(SERVED))
+def test_each_path_lists_the_methods_it_serves_and_has_no_trailing_slash_twin(
+    client: TestClient, path: str, served: list[str]
+) -> None:
+    url = re.sub(r"\{\w+\}", "1", path)  # an unserved method is refused before any lookup
+    for method in {"PUT", "OPTIONS"} - set(served):
+        response = client.request(method, url)
+        problem(response, 405)
+        assert response.headers["allow"] == ", ".join(served)
+    problem(client.get(f"{url}/", follow_redirects=False), 404)  # never redirected
+
+
+def test_an_unknown_path_is_not_found(client: TestClient) -> None:
+    problem(client.get("/nowhere"), 404)
 
 
 @pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
