@@ -57,6 +57,7 @@ def test_fix_applies_ruffs_fixes_and_formatting(tmp_path: Path) -> None:
     assert fixed.sessions == {"fix": "success"}, fixed.output
     assert models.read_text(encoding="utf-8") == original
     assert max(map(len, added.read_text(encoding="utf-8").splitlines())) <= 100
+    assert "E501" not in fixed.output  # nor reported on the way: formatting fixed it
     # What nothing can fix fails the session.
     added.write_text('"""Broken."""\n\nUNDEFINED = undefined_name\n', encoding="utf-8")
     unfixable = run_nox(project, "--session=fix")
