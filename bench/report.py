@@ -81,7 +81,7 @@ SHARE_OF_HEALTH = {
     "POST /tasks": Target(0.5, at_most=False, percent=True),
     "GET /tasks/{id}": Target(0.6, at_most=False, percent=True),
 }
-# The service against its peers, on the database routes (issue 28): its own design may cost
+# The service against its peers, on the database routes: its own design may cost
 # at most a tenth more CPU per request than plain FastAPI without a request log, and a tenth
 # of its rate; its slowest answers at most half again the floor's; and it keeps three times
 # the rate of the usual ORM stack.
