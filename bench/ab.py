@@ -15,6 +15,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+from tooling.environment import COMMAND_TIMEOUT
 from tooling.image import run_like_the_image
 from tooling.pythons import installed_pythons
 from tooling.template import cookiecutter_command
@@ -70,6 +71,7 @@ def described(checkout: Path) -> str:
         capture_output=True,
         text=True,
         check=False,
+        timeout=COMMAND_TIMEOUT,
     )
     return f"{checkout} ({commit.stdout.strip()})" if commit.returncode == 0 else str(checkout)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tooling.environment import environment
-from tooling.nox_runs import commands_in_sessions, run_nox, venv_bin
+from tooling.nox_runs import PIPELINE_TIMEOUT, commands_in_sessions, run_nox, venv_bin
 from tooling.template import render
 
 SELECTION = ("--", "-x", "-k", "title")
@@ -39,7 +39,15 @@ class LoopResult:
 def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
     """Run a command that must pass; return its wall time."""
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        command,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=PIPELINE_TIMEOUT,
+    )
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         msg = f"{shlex.join(command)} failed:\n{done.stdout}{done.stderr}"

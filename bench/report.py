@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from tooling.environment import tool
+from tooling.environment import COMMAND_TIMEOUT, tool
 from tooling.template import TEMPLATE
 
 from . import wrk
@@ -326,7 +326,13 @@ def machine() -> str:
     if cpuinfo.exists():
         models = re.findall(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), re.MULTILINE)
         cpu = models[0] if models else cpu
-    uv = subprocess.run([tool("uv"), "--version"], capture_output=True, text=True, check=True)
+    uv = subprocess.run(
+        [tool("uv"), "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=COMMAND_TIMEOUT,
+    )
     versions = [
         f"nox {metadata.version('nox')}",
         uv.stdout.strip(),
@@ -340,7 +346,9 @@ def machine() -> str:
 
 def wrk_version() -> str:
     """The version of wrk, as it prints it (`wrk 4.1.0 [epoll] ...`)."""
-    printed = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False)
+    printed = subprocess.run(
+        ["wrk", "--version"], capture_output=True, text=True, check=False, timeout=COMMAND_TIMEOUT
+    )
     return " ".join((printed.stdout + printed.stderr).split()[:2])
 
 

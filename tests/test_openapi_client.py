@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tooling.environment import tool
+from tooling.environment import COMMAND_TIMEOUT, tool
 from tooling.image import RunningService, run_like_the_image
 from tooling.template import render
 
@@ -49,6 +49,7 @@ def generate_client(document: dict[str, Any], folder: Path) -> Path:
         cwd=folder,
         capture_output=True,
         text=True,
+        timeout=COMMAND_TIMEOUT,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     # With no project metadata the output folder is the package itself.

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tooling.environment import environment, tool
+from tooling.environment import COMMAND_TIMEOUT, environment, tool
 from tooling.template import TEMPLATE, render_cli
 
 QUICKSTART = re.compile(r"^## Quickstart\n.*?^```console\n(?P<commands>.*?)^```$", re.DOTALL | re.M)
@@ -40,7 +40,13 @@ def test_the_next_steps_after_the_quickstart_print_no_uv_warning(tmp_path: Path)
     # `invoke dev` would serve until stopped: `invoke --list` runs through `uv run` alike.
     for command in ([tool("uv"), "sync"], [tool("uv"), "run", "invoke", "--list"]):
         done = subprocess.run(
-            command, cwd=project, env=shell, capture_output=True, text=True, check=False
+            command,
+            cwd=project,
+            env=shell,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=COMMAND_TIMEOUT,
         )
         assert done.returncode == 0, done.stderr
         assert "warning" not in done.stderr.lower(), done.stderr

@@ -16,6 +16,7 @@ import pytest
 import yaml
 from cookiecutter.environment import StrictEnvironment
 
+from tooling.environment import COMMAND_TIMEOUT
 from tooling.template import TEMPLATE, cookiecutter_command, render, render_cli
 
 
@@ -157,7 +158,11 @@ def test_the_hook_refuses_what_the_first_check_let_through(tmp_path: Path) -> No
     script.write_text(environment.from_string(hook).render(cookiecutter=answers), "utf-8")
 
     result = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, check=False
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=COMMAND_TIMEOUT,
     )
 
     assert_refused(

@@ -12,7 +12,7 @@ import yaml
 
 import answers
 from tooling.documentation import documentation, page
-from tooling.environment import tool
+from tooling.environment import COMMAND_TIMEOUT, tool
 from tooling.network import free_port
 from tooling.nox_runs import nox_listing, run_nox
 from tooling.static_checks import (
@@ -169,6 +169,7 @@ def test_the_wheel_builds_whoever_the_author_is(tmp_path: Path, authors: dict[st
         capture_output=True,
         text=True,
         check=False,
+        timeout=COMMAND_TIMEOUT,
     )
 
     assert built.returncode == 0, built.stderr

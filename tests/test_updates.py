@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tooling.environment import environment, tool
+from tooling.environment import COMMAND_TIMEOUT, environment, tool
 from tooling.nox_runs import run_nox
 from tooling.pythons import installed_pythons
 from tooling.template import SUPPORTED_PYTHONS, cookiecutter_command
@@ -94,6 +94,7 @@ def test_an_update_applies_the_template_change_and_the_gates_pass_once_relocked(
         capture_output=True,
         text=True,
         check=False,
+        timeout=COMMAND_TIMEOUT,
     )
     assert relocked.returncode == 0, relocked.stderr
     python = installed_pythons()[0]

@@ -13,7 +13,7 @@ import yaml
 
 from tooling import workflow
 from tooling.documentation import documentation, page
-from tooling.environment import tool
+from tooling.environment import COMMAND_TIMEOUT, tool
 from tooling.nox_runs import nox_listing, nox_sessions
 from tooling.template import DEFAULTS, TEMPLATE, render
 
@@ -57,7 +57,14 @@ def rendered(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 
 
 def run_tool(name: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([tool(name), *args], cwd=cwd, capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [tool(name), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=COMMAND_TIMEOUT,
+    )
 
 
 def with_matrix(settings: dict[str, Any], row: dict[str, str]) -> dict[str, Any]:
@@ -224,6 +231,7 @@ def test_the_renders_own_parity_check_passes(rendered: Rendered) -> None:
         capture_output=True,
         text=True,
         check=False,
+        timeout=COMMAND_TIMEOUT,
     )
 
     assert (check.returncode, check.stderr) == (0, "")

@@ -16,7 +16,7 @@ from pathlib import Path
 from answers import normalised
 
 from . import stdlib_names
-from .environment import environment, tool
+from .environment import COMMAND_TIMEOUT, environment, tool
 from .template import TEMPLATE, render
 
 NAMES_FILE = TEMPLATE / "dependency_names.json"
@@ -57,6 +57,7 @@ def dependency_names(workdir: Path) -> dict[str, list[str]]:
         cwd=project,
         env=environment(without_prefixes=("UV_",), add={"UV_PROJECT_ENVIRONMENT": str(venv)}),
         check=True,
+        timeout=COMMAND_TIMEOUT,
     )
     [site_packages] = venv.glob("lib/python*/site-packages")
     return dict(sorted(installed(site_packages).items()))

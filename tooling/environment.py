@@ -5,6 +5,9 @@ import sysconfig
 from collections.abc import Iterable
 from pathlib import Path
 
+# Longer than any one command the tests or the bench wait for takes; a test's own limit is longer.
+COMMAND_TIMEOUT = 600
+
 
 def environment(
     *,

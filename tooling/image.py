@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import dockerfile
-from .environment import environment, tool
+from .environment import COMMAND_TIMEOUT, environment, tool
 from .network import free_port
 from .postgres import throwaway_postgres
 
@@ -134,7 +134,12 @@ def install_like_the_build_stage(
             # Build secrets and caches are the engine's: here the host's own are at hand.
             command = RUN_MOUNT.sub("", arguments)
             result = subprocess.run(
-                ["sh", "-c", command], cwd=workdir, env=env, capture_output=True, text=True
+                ["sh", "-c", command],
+                cwd=workdir,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=COMMAND_TIMEOUT,
             )
             assert result.returncode == 0, f"RUN {arguments}\n{result.stdout}{result.stderr}"
 
@@ -146,6 +151,7 @@ def install_beside(venv: Path, requirements: tuple[str, ...]) -> None:
             [tool("uv"), "pip", "install", "--quiet", "--python", str(venv), *requirements],
             check=True,
             capture_output=True,
+            timeout=COMMAND_TIMEOUT,
         )
 
 

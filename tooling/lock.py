@@ -7,7 +7,7 @@ from pathlib import Path
 
 from answers import normalised
 
-from .environment import tool
+from .environment import COMMAND_TIMEOUT, tool
 
 
 def locked_versions(project: Path) -> dict[str, str]:
@@ -23,6 +23,7 @@ def installed_versions(venv: Path) -> dict[str, str]:
         capture_output=True,
         text=True,
         check=True,
+        timeout=COMMAND_TIMEOUT,
     )
     return {
         normalised(package["name"]): package["version"] for package in json.loads(listed.stdout)

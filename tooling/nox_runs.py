@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .environment import environment
+from .environment import COMMAND_TIMEOUT, environment
 from .pythons import installed_pythons
 from .template import SUPPORTED_PYTHONS
 
@@ -122,6 +122,7 @@ def nox_listing(project: Path, *args: str) -> list[dict[str, Any]]:
         capture_output=True,
         text=True,
         check=False,
+        timeout=COMMAND_TIMEOUT,
     )
     assert listing.returncode == 0, listing.stdout + listing.stderr
     sessions: list[dict[str, Any]] = json.loads(listing.stdout)

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pytest
 
+from .environment import COMMAND_TIMEOUT
 from .nox_runs import NoxRun, run_nox
 
 # The stand-in's recipe; its hash names the image, so a changed recipe makes a new one.
@@ -145,6 +146,7 @@ def ensure_stand_in() -> str:
             ["podman", "image", "exists", STAND_IN],
             env=os.environ | podman_environment(),
             check=False,
+            timeout=COMMAND_TIMEOUT,
         )
         if exists.returncode != 0:
             make_stand_in()
@@ -203,12 +205,14 @@ def choose_bases(project: Path) -> None:
 def network_namespace() -> Iterator[Path]:
     """A network namespace with nothing but its loopback, removed afterwards; its path."""
     name = f"image-test-{uuid.uuid4().hex[:12]}"
-    subprocess.run(["ip", "netns", "add", name], check=True)
+    subprocess.run(["ip", "netns", "add", name], check=True, timeout=COMMAND_TIMEOUT)
     try:
-        subprocess.run(["ip", "-n", name, "link", "set", "lo", "up"], check=True)
+        subprocess.run(
+            ["ip", "-n", name, "link", "set", "lo", "up"], check=True, timeout=COMMAND_TIMEOUT
+        )
         yield Path("/run/netns") / name
     finally:
-        subprocess.run(["ip", "netns", "delete", name], check=False)
+        subprocess.run(["ip", "netns", "delete", name], check=False, timeout=COMMAND_TIMEOUT)
 
 
 def run_image_gate(project: Path, env: dict[str, str] | None = None) -> NoxRun:
@@ -315,6 +319,7 @@ def wait_for_port(namespace: Path, address: str) -> None:
                 ["nsenter", f"--net={namespace}", sys.executable, "-c", probe],
                 capture_output=True,
                 check=False,
+                timeout=COMMAND_TIMEOUT,
             ).returncode
             == 0
         ):

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from .environment import COMMAND_TIMEOUT
+
 LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{|\{%|\{#")
 
 
@@ -45,5 +47,6 @@ def assert_ruff_clean(project: Path) -> None:
             capture_output=True,
             text=True,
             check=False,
+            timeout=COMMAND_TIMEOUT,
         )
         assert result.returncode == 0, result.stdout + result.stderr

@@ -11,6 +11,7 @@ import json
 import shutil
 import subprocess
 
+from .environment import COMMAND_TIMEOUT
 from .template import SUPPORTED_PYTHONS, TEMPLATE
 
 STDLIB_FILE = TEMPLATE / "stdlib_module_names.json"
@@ -25,7 +26,13 @@ def stdlib_names(version: str) -> list[str] | None:
     python = shutil.which(f"python{version}")
     if python is None:
         return None
-    listed = subprocess.run([python, "-c", LIST_NAMES], capture_output=True, text=True, check=True)
+    listed = subprocess.run(
+        [python, "-c", LIST_NAMES],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=COMMAND_TIMEOUT,
+    )
     names: list[str] = json.loads(listed.stdout)
     return names
 

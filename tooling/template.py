@@ -8,7 +8,7 @@ from pathlib import Path
 from cookiecutter.main import cookiecutter
 from slugify import slugify
 
-from .environment import environment
+from .environment import COMMAND_TIMEOUT, environment
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 DEFAULTS = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
@@ -45,6 +45,7 @@ def cookiecutter_command(
         capture_output=True,
         text=True,
         check=False,
+        timeout=COMMAND_TIMEOUT,
     )
 
 

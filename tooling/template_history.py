@@ -4,7 +4,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from .environment import environment, tool
+from .environment import COMMAND_TIMEOUT, environment, tool
 from .template import TEMPLATE
 
 # Who commits in these throwaway repositories; the machine may have no git identity.
@@ -29,6 +29,7 @@ def git(folder: Path, *arguments: str) -> str:
         capture_output=True,
         text=True,
         check=False,
+        timeout=COMMAND_TIMEOUT,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout.strip()
@@ -73,4 +74,5 @@ def cruft(
         capture_output=True,
         text=True,
         check=False,
+        timeout=COMMAND_TIMEOUT,
     )
