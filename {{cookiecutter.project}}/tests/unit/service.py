@@ -6,7 +6,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from {{ cookiecutter.__package }}.app import create_app
-from {{ cookiecutter.__package }}.tasks.repository import get_task_repository
+from {{ cookiecutter.__package }}.tasks.repository import TaskRepository, get_task_repository
 
 from ..settings import settings_for_tests
 from .fakes import FakeDatabase, InMemoryTaskRepository
@@ -17,7 +17,7 @@ UNIT_SETTINGS = settings_for_tests(
 )
 
 
-def app_with(tasks: InMemoryTaskRepository | None = None, **changes: Any) -> FastAPI:
+def app_with(tasks: TaskRepository | None = None, **changes: Any) -> FastAPI:
     """The app on a fake database, with these repositories (else empty ones) and settings."""
     settings = UNIT_SETTINGS.model_copy(update=changes)
     app = create_app(settings, database=lambda _: nullcontext(FakeDatabase()))
