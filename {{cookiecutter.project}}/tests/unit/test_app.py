@@ -20,6 +20,11 @@ from .service import UNIT_SETTINGS, app_with
 app = create_app(UNIT_SETTINGS)
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 JSON = {"content-type": "application/json"}
+# Each path of the OpenAPI document, and the methods it serves.
+SERVED = {
+    path: sorted(method.upper() for method in operations)
+    for path, operations in app.openapi()["paths"].items()
+}
 
 
 def test_each_operation_documents_the_statuses_it_answers() -> None:
@@ -94,12 +99,6 @@ def test_an_error_echoes_at_most_a_short_prefix_and_a_few_problems(client: TestC
     assert len(body["errors"]) == MAX_REPORTED_PROBLEMS
     assert body["detail"].endswith(f"see errors (the first 10 of {len(hostile)})")
     assert len(str(body)) < 2_000
-
-
-SERVED = {
-    path: sorted(method.upper() for method in operations)
-    for path, operations in app.openapi()["paths"].items()
-}
 
 
 @pytest.mark.parametrize(("path", "served"), SERVED.items(), ids=list(SERVED))
