@@ -1,4 +1,4 @@
-"""The template's own Python keeps a rule its render keeps: nothing waits without a limit."""
+"""The template's own Python: no command it waits for goes without a time limit."""
 
 import ast
 from pathlib import Path
