@@ -161,7 +161,7 @@ def test_an_unknown_base_image_mode_stops_in_one_line(monkeypatch: pytest.Monkey
 
 
 @pytest.mark.image
-@pytest.mark.parametrize("answers", [{}, {"include_kubernetes": "no"}], ids=["default", "no-k8s"])
+@pytest.mark.parametrize("answers", [{}, {"include_kubernetes": "yes"}], ids=["default", "k8s"])
 def test_the_image_gate_builds_the_image_and_tests_it_running(
     answers: dict[str, str], tmp_path: Path
 ) -> None:

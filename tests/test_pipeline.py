@@ -97,3 +97,14 @@ def test_without_metrics_the_pipeline_is_green_on_one_python(tmp_path: Path) -> 
     assert total_coverage(result.output) >= int(DEFAULTS["coverage_threshold"])
     assert "prometheus-client" not in locked_versions(project)
     assert "prometheus-client" not in installed_versions(venv_bin(project, f"unit-{python}").parent)
+
+
+def test_with_kubernetes_lint_and_the_manifests_tests_are_green(tmp_path: Path) -> None:
+    project = render(tmp_path, include_kubernetes="yes")
+    sessions = ["lint", f"unit-{installed_pythons()[0]}"]
+
+    result = run_nox(project, "--session", *sessions)
+
+    assert result.returncode == 0, result.output
+    assert result.sessions == dict.fromkeys(sessions, "success")
+    assert "tests.unit.test_deploy" in case_modules(project / "test-results" / f"{sessions[1]}.xml")

@@ -151,12 +151,6 @@ BREAKAGES: dict[str, tuple[Breakage, str, str, str | None]] = {
         "Dockerfile: FROM python:3.14-slim has no digest",
         None,
     ),
-    "kubernetes-manifest-with-a-misspelt-field": (
-        replace("deploy/deployment.yaml", "readinessProbe:", "readinesProbe:"),
-        "lint",
-        "'readinesProbe' was unexpected",
-        None,
-    ),
     "session-added-to-the-noxfile-only": (
         replace(
             "noxfile.py",
@@ -242,18 +236,36 @@ def test_gate_stops_the_pipeline(
         assert f"::{failed_test}`" in summary.read_text(encoding="utf-8")
 
 
-def test_a_manifest_of_an_unknown_kind_stops_lint_in_one_line(tmp_path: Path) -> None:
-    """kubernetes-validate only warns about a kind it has no schema for; lint stops on it."""
-    project = render(tmp_path, python_min=RED_PYTHON)
-    replace("deploy/deployment.yaml", "kind: Deployment\n", "kind: Deploymnet\n")(project)
+# The change to deploy/deployment.yaml, how lint ends and what it says. kubernetes-validate
+# only warns about a kind it has no schema for: the noxfile stops lint on it.
+MANIFEST_BREAKAGES = {
+    "misspelt-field": (
+        ("readinessProbe:", "readinesProbe:"),
+        "failed",
+        "'readinesProbe' was unexpected",
+    ),
+    "unknown-kind": (
+        ("kind: Deployment\n", "kind: Deploymnet\n"),
+        "aborted",
+        "nox > Session lint aborted: WARN deploy/deployment.yaml Couldn't find schema for kind "
+        "Deploymnet with api version apps/v1 for kubernetes version 1.32",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "ending", "complaint"), MANIFEST_BREAKAGES.values(), ids=MANIFEST_BREAKAGES
+)
+def test_a_broken_manifest_stops_lint(
+    tmp_path: Path, change: tuple[str, str], ending: str, complaint: str
+) -> None:
+    project = render(tmp_path, python_min=RED_PYTHON, include_kubernetes="yes")
+    replace("deploy/deployment.yaml", *change)(project)
 
     run = run_nox(project)
 
-    assert run.sessions == {"lint": "aborted"}, run.output
-    assert (
-        "nox > Session lint aborted: WARN deploy/deployment.yaml Couldn't find schema for kind "
-        "Deploymnet with api version apps/v1 for kubernetes version 1.32"
-    ) in run.output
+    assert run.sessions == {"lint": ending}, run.output
+    assert complaint in run.output
 
 
 CONTRACT_BREAKAGES: dict[str, tuple[Breakage, str]] = {

@@ -37,7 +37,7 @@ RENDER_CASES = {
     "python-3.13": {"python_min": "3.13"},
     "python-3.14": {"python_min": "3.14"},
     "no-image": {"include_image": "no"},
-    "no-kubernetes": {"include_kubernetes": "no"},
+    "kubernetes": {"include_kubernetes": "yes"},
     "no-metrics": {"include_metrics": "no"},
     "resilience-tests": {"include_resilience_tests": "yes"},
     "coverage-100": {"coverage_threshold": "100"},
@@ -100,14 +100,8 @@ def test_default_project_has_the_promised_layout(default_project: Path) -> None:
     ]:
         assert (package / f"{module}.py").is_file(), module
     assert (package / "core" / "migrations" / "0001_create_tasks.sql").is_file()
-    assert sorted(path.name for path in (default_project / "deploy").iterdir()) == [
-        "deployment.yaml",
-        "horizontal-pod-autoscaler.yaml",
-        "kustomization.yaml",
-        "network-policy.yaml",
-        "pod-disruption-budget.yaml",
-        "service.yaml",
-    ]
+    # Kubernetes is an answer away (include_kubernetes), not in the default.
+    assert not (default_project / "deploy").exists()
 
 
 def test_no_template_syntax_is_left(any_project: Path) -> None:
@@ -217,23 +211,41 @@ def test_post_generation_hook_prints_next_steps(tmp_path: Path) -> None:
     assert "nox" in result.stdout
 
 
-def test_kubernetes_can_be_switched_off_alone(tmp_path: Path) -> None:
-    project = render(tmp_path, include_kubernetes="no")
+@pytest.fixture(scope="module")
+def kubernetes_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return render(tmp_path_factory.mktemp("kubernetes"), include_kubernetes="yes")
 
-    assert not (project / "deploy").exists()
-    assert not (project / "tests" / "unit" / "test_deploy.py").exists()
-    assert "kubernetes-validate" not in (project / "pyproject.toml").read_text(encoding="utf-8")
-    text = documentation(project)
+
+def test_the_kubernetes_answer_adds_the_manifests_their_test_and_their_docs(
+    kubernetes_project: Path, default_project: Path
+) -> None:
+    assert sorted(path.name for path in (kubernetes_project / "deploy").iterdir()) == [
+        "deployment.yaml",
+        "horizontal-pod-autoscaler.yaml",
+        "kustomization.yaml",
+        "network-policy.yaml",
+        "pod-disruption-budget.yaml",
+        "service.yaml",
+    ]
+    assert (kubernetes_project / "tests" / "unit" / "test_deploy.py").is_file()
+    pyproject = (kubernetes_project / "pyproject.toml").read_text(encoding="utf-8")
+    assert "kubernetes-validate" in pyproject
+    assert "## Deploying to Kubernetes" in documentation(kubernetes_project)
+    # Without it, the image stays and nothing says Kubernetes' manifests.
+    assert not (default_project / "tests" / "unit" / "test_deploy.py").exists()
+    pyproject = (default_project / "pyproject.toml").read_text(encoding="utf-8")
+    assert "kubernetes-validate" not in pyproject
+    text = documentation(default_project)
     assert "## Deploying to Kubernetes" not in text
     assert "network-policy" not in text
-    assert "## Container image" in page(project, "docs/deployment.md")
-    assert (project / "Dockerfile").is_file()
+    assert "## Container image" in page(default_project, "docs/deployment.md")
+    assert (default_project / "Dockerfile").is_file()
 
 
 def test_each_port_of_the_pods_has_its_network_policy_rule_and_the_pods_spread(
-    default_project: Path,
+    kubernetes_project: Path,
 ) -> None:
-    deploy = default_project / "deploy"
+    deploy = kubernetes_project / "deploy"
     pod = yaml.safe_load((deploy / "deployment.yaml").read_text(encoding="utf-8"))["spec"][
         "template"
     ]["spec"]

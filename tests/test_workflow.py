@@ -17,7 +17,11 @@ from tooling.environment import COMMAND_TIMEOUT, tool
 from tooling.nox_runs import nox_listing, nox_sessions
 from tooling.template import DEFAULTS, TEMPLATE, render
 
-ANSWERS = [{}, {"include_image": "no"}, {"python_min": "3.13", "postgres_version": "16"}]
+ANSWERS = [
+    {},
+    {"include_image": "no"},
+    {"python_min": "3.13", "postgres_version": "16", "include_kubernetes": "yes"},
+]
 DEFAULT_BRANCH_PUSH = (
     "github.event_name == 'push' && "
     "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)"
@@ -44,12 +48,16 @@ class Rendered:
         self.project = project
         self.answers = answers
         self.include_image = answers.get("include_image", "yes") == "yes"
+        # The manifests run the image: without it there are none.
+        self.include_kubernetes = self.include_image and answers.get("include_kubernetes") == "yes"
         self.workflow = workflow.load(project / ".github" / "workflows" / "ci.yml")
         self.jobs: dict[str, workflow.Job] = self.workflow["jobs"]
 
 
 @pytest.fixture(
-    scope="module", params=ANSWERS, ids=["default", "without-image", "python-3.13-postgres-16"]
+    scope="module",
+    params=ANSWERS,
+    ids=["default", "without-image", "python-3.13-postgres-16-kubernetes"],
 )
 def rendered(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Rendered:
     answers: dict[str, str] = request.param
@@ -375,12 +383,11 @@ def test_image_files_and_task_go_with_the_image(rendered: Rendered) -> None:
     # CI's PostgreSQL has a Dockerfile of its own (for Dependabot), image or not.
     mentions_docker = "docker" in text.lower().replace(".github/postgres/dockerfile", "")
     assert mentions_docker is rendered.include_image
-    # The Kubernetes manifests run the image: they go with it (and their own answer).
-    assert (rendered.project / "deploy").exists() is rendered.include_image
-    # So does the page on the image and on deploying it.
+    # So does the page on the image; the manifests need the image and their own answer.
     assert (rendered.project / "docs" / "deployment.md").exists() is rendered.include_image
-    assert ("## Deploying to Kubernetes" in deployment) is rendered.include_image
-    assert ("## Deploying to Kubernetes" in text) is rendered.include_image
+    assert (rendered.project / "deploy").exists() is rendered.include_kubernetes
+    assert ("## Deploying to Kubernetes" in deployment) is rendered.include_kubernetes
+    assert ("## Deploying to Kubernetes" in text) is rendered.include_kubernetes
 
 
 def test_template_workflow_calls_the_templates_default_sessions() -> None:
