@@ -1,4 +1,4 @@
-"""dependency_names.json lists what a fresh render installs, so the checks refuse the rest."""
+"""dependency_names.json lists what a render with every option installs: the checks refuse it."""
 
 import json
 from pathlib import Path

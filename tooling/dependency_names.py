@@ -2,7 +2,7 @@
 
 answers.py refuses a project whose package would shadow one of those modules, or whose
 name is one of those distributions. `nox -s dependency-names` writes them, from a real
-environment of a fresh render (every dependency group), to dependency_names.json;
+environment of a fresh render (every option on, every dependency group), to dependency_names.json;
 tests/test_dependency_names.py checks that the file is current.
 """
 
@@ -10,10 +10,12 @@ import json
 import subprocess
 import sys
 import tempfile
+import tomllib
 from importlib import metadata
 from pathlib import Path
 
 from answers import normalised
+from generation.options import OPTIONS_FILE
 
 from . import stdlib_names
 from .environment import COMMAND_TIMEOUT, environment, tool
@@ -21,6 +23,8 @@ from .template import TEMPLATE, render
 
 NAMES_FILE = TEMPLATE / "dependency_names.json"
 NOT_MODULES = {"__pycache__", "..", "bin"}
+# Every optional part switched on: what any render may install is reserved.
+EVERY_OPTION = dict.fromkeys(tomllib.loads((TEMPLATE / OPTIONS_FILE).read_text("utf-8")), "yes")
 
 
 def top_level_modules(distribution: metadata.Distribution) -> list[str]:
@@ -49,8 +53,8 @@ def installed(site_packages: Path) -> dict[str, list[str]]:
 
 
 def dependency_names(workdir: Path) -> dict[str, list[str]]:
-    """What a fresh render installs with every dependency group, its own package left out."""
-    project = render(workdir)
+    """What a render with every option installs (every group), its own package left out."""
+    project = render(workdir, **EVERY_OPTION)
     venv = workdir / "venv"
     subprocess.run(
         [tool("uv"), "sync", "--quiet", "--locked", "--all-groups", "--no-install-project"],
