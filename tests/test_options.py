@@ -10,7 +10,7 @@ from tooling.static_checks import (
     assert_ruff_clean,
     files_of,
 )
-from tooling.template import render
+from tooling.template import options_on, render
 
 # The distinct renders: the manifests need the image, so without it include_kubernetes
 # changes nothing.
@@ -75,10 +75,7 @@ OTHER_MEANINGS = {
 
 
 def switched_off(answers: dict[str, str]) -> list[str]:
-    off = [option for option in MARKERS if answers[option] == "no"]
-    if answers["include_image"] == "no":  # the manifests run the image
-        off.append("include_kubernetes")
-    return sorted(set(off))
+    return sorted(MARKERS.keys() - options_on(answers))
 
 
 def traces(project: Path, options: list[str]) -> list[str]:

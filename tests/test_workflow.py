@@ -15,7 +15,7 @@ from tooling import workflow
 from tooling.documentation import documentation, page
 from tooling.environment import COMMAND_TIMEOUT, tool
 from tooling.nox_runs import nox_listing, nox_sessions
-from tooling.template import DEFAULTS, TEMPLATE, render
+from tooling.template import DEFAULTS, TEMPLATE, options_on, render
 
 ANSWERS = [
     {},
@@ -47,9 +47,9 @@ class Rendered:
     def __init__(self, project: Path, answers: dict[str, str]) -> None:
         self.project = project
         self.answers = answers
-        self.include_image = answers.get("include_image", "yes") == "yes"
-        # The manifests run the image: without it there are none.
-        self.include_kubernetes = self.include_image and answers.get("include_kubernetes") == "yes"
+        on = options_on(answers)
+        self.include_image = "include_image" in on
+        self.include_kubernetes = "include_kubernetes" in on  # the manifests need the image
         self.workflow = workflow.load(project / ".github" / "workflows" / "ci.yml")
         self.jobs: dict[str, workflow.Job] = self.workflow["jobs"]
 

@@ -10,21 +10,19 @@ import json
 import subprocess
 import sys
 import tempfile
-import tomllib
 from importlib import metadata
 from pathlib import Path
 
 from answers import normalised
-from generation.options import OPTIONS_FILE
 
 from . import stdlib_names
 from .environment import COMMAND_TIMEOUT, environment, tool
-from .template import TEMPLATE, render
+from .template import OPTIONS, TEMPLATE, render
 
 NAMES_FILE = TEMPLATE / "dependency_names.json"
 NOT_MODULES = {"__pycache__", "..", "bin"}
 # Every optional part switched on: what any render may install is reserved.
-EVERY_OPTION = dict.fromkeys(tomllib.loads((TEMPLATE / OPTIONS_FILE).read_text("utf-8")), "yes")
+EVERY_OPTION = dict.fromkeys(OPTIONS, "yes")
 
 
 def top_level_modules(distribution: metadata.Distribution) -> list[str]:

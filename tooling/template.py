@@ -8,6 +8,8 @@ from pathlib import Path
 from cookiecutter.main import cookiecutter
 from slugify import slugify
 
+from generation.options import read_options, switched_on
+
 from .environment import COMMAND_TIMEOUT, environment
 
 TEMPLATE = Path(__file__).resolve().parents[1]
@@ -16,6 +18,15 @@ SUPPORTED_PYTHONS: list[str] = DEFAULTS["__supported_pythons"].split()
 # The default project's import package, derived from its name as cookiecutter.json does.
 DEFAULT_PACKAGE = slugify(slugify(DEFAULTS["project_name"]), separator="_")
 DEFAULT_COVERAGE_THRESHOLD = int(DEFAULTS["coverage_threshold"])
+OPTIONS = read_options(TEMPLATE)  # the optional parts, by the yes/no answer of each
+
+
+def options_on(answers: dict[str, str]) -> set[str]:
+    """The optional parts a render with these answers (`yes`/`no`, else the default) has."""
+    chosen = {
+        name: answers[name] == "yes" if name in answers else DEFAULTS[name] for name in OPTIONS
+    }
+    return switched_on(OPTIONS, chosen)
 
 
 def render(output_dir: Path, **answers: str) -> Path:
